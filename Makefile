@@ -1,0 +1,60 @@
+# sockconf - reference socket programs of "Module 41: Network Programming
+# Socket Part III" and a conformance suite that runs them in network
+# namespaces.  The README explains every target.
+
+CC       ?= gcc
+CFLAGS   ?= -std=c11 -O2 -g -Wall -Wextra -Werror
+SANFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+PYTHON   := /usr/bin/python3
+
+PROGRAMS := select tcpserver tcpclient udpserver udpclient iserver comclient mcastserver mcastclient
+LIB      := src/sockutil.c src/sockutil.h
+
+BIN      := build/bin
+SANBIN   := build/sanitize/bin
+
+.PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest
+.DEFAULT_GOAL := all
+
+all: $(addprefix $(BIN)/,$(PROGRAMS))
+
+sanitize: $(addprefix $(SANBIN)/,$(PROGRAMS))
+
+$(BIN)/%: src/%.c $(LIB) | $(BIN)
+	$(CC) $(CFLAGS) -o $@ $< src/sockutil.c
+
+$(SANBIN)/%: src/%.c $(LIB) | $(SANBIN)
+	$(CC) $(SANFLAGS) -o $@ $< src/sockutil.c
+
+$(BIN) $(SANBIN) build/unit:
+	mkdir -p $@
+
+build/unit/test_sockutil: tests/unit/test_sockutil.c $(LIB) | build/unit
+	$(CC) $(CFLAGS) -Isrc -o $@ $< src/sockutil.c -lcunit
+
+unit: build/unit/test_sockutil
+	# in a namespace of its own, so a failed lookup can never reach a resolver
+	unshare --net ./build/unit/test_sockutil
+
+# Installs what is missing (apt-get, idempotent), builds, runs the suite.
+conformance: deps all
+	$(PYTHON) harness/sockconf.py run $(if $(IMPL),--impl $(IMPL)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict)
+
+deps:
+	@sh ci/install-deps.sh
+
+cases:
+	@$(PYTHON) harness/sockconf.py list
+
+# The project's own tests: unit tests, the suite on the plain and on the
+# sanitizer build, the harness's self-checks and the mutants.
+check: unit all sanitize
+	$(PYTHON) harness/sockconf.py run --label plain
+	$(PYTHON) harness/sockconf.py run --impl $(SANBIN) --strict --label sanitize
+	$(PYTHON) harness/sockconf.py mutants
+
+bench: all
+	$(PYTHON) harness/bench.py
+
+clean:
+	rm -rf build

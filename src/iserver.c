@@ -1,0 +1,120 @@
+/* iserver.c - iterative server on port 12345: serve N clients one after
+ * the other, echoing what one recv() returned.
+ *
+ * Console lines follow the tutorial's iserver.c listing; see tests/SPEC.md.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sockutil.h"
+
+#define SERVER_PORT 12345
+#define BACKLOG 5
+#define BUFFER_LENGTH 100
+#define MAX_CONNECTIONS 1000000
+
+/* perror(WHAT), close the sockets that are open and exit(-1). */
+static void fail(const char *what, int listen_sd, int accept_sd)
+{
+    int saved = errno;
+
+    if (accept_sd >= 0)
+        close(accept_sd);
+    close(listen_sd);
+    errno = saved;
+    die_errno(what, EXIT_MINUS_ONE);
+}
+
+/* The number of connections to serve: argv[1], or 1 with a usage line. */
+static long connection_count(int argc, char *argv[])
+{
+    const char *progname = argc > 0 ? argv[0] : "iserver";
+    long num;
+
+    if (argc < 2) {
+        printf("Usage: %s <The_number_of_client_connection else 1 will be used>\n", progname);
+        return 1;
+    }
+    if (parse_long(argv[1], 1, MAX_CONNECTIONS, &num) < 0) {
+        printf("Iserver - invalid number of connections: %s\n", argv[1]);
+        printf("Usage: %s <The_number_of_client_connection else 1 will be used>\n", progname);
+        exit(EXIT_MINUS_ONE);
+    }
+    return num;
+}
+
+/* socket, bind to INADDR_ANY:12345, listen (no SO_REUSEADDR, as listed). */
+static int open_listener(void)
+{
+    struct sockaddr_in addr;
+    int listen_sd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (listen_sd < 0)
+        die_errno("Iserver - socket() error", EXIT_MINUS_ONE);
+    printf("Iserver - socket() is OK\n");
+    printf("Binding the socket...\n");
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    addr.sin_port = htons(SERVER_PORT);
+    if (bind(listen_sd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+        fail("Iserver - bind() error", listen_sd, -1);
+    printf("Iserver - bind() is OK\n");
+    if (listen(listen_sd, BACKLOG) < 0)
+        fail("Iserver - listen() error", listen_sd, -1);
+    printf("Iserver - listen() is OK\n");
+    return listen_sd;
+}
+
+/* One iteration: accept, one recv(), echo what it returned, close. */
+static void serve_one(int listen_sd, long iteration)
+{
+    char buffer[BUFFER_LENGTH];
+    ssize_t rc;
+    int accept_sd;
+
+    printf("Iteration: #%ld\n", iteration);
+    printf(" waiting on accept()\n");
+    do
+        accept_sd = accept(listen_sd, NULL, NULL);
+    while (accept_sd < 0 && errno == EINTR);
+    if (accept_sd < 0)
+        fail("Iserver - accept() error", listen_sd, -1);
+    printf("accept() is OK and completed successfully!\n");
+    printf("I am waiting client(s) to send message(s) to me...\n");
+    do
+        rc = recv(accept_sd, buffer, sizeof(buffer), 0);
+    while (rc < 0 && errno == EINTR);
+    if (rc == 0) {
+        printf("Iserver - recv() error: the client closed the connection without sending\n");
+        close(accept_sd);
+        close(listen_sd);
+        exit(EXIT_MINUS_ONE);
+    }
+    if (rc < 0)
+        fail("Iserver - recv() error", listen_sd, accept_sd);
+    printf("The message from client: \"%.*s\"\n", text_length(buffer, (size_t)rc), buffer);
+    printf("Echoing it back to client...\n");
+    if (send(accept_sd, buffer, (size_t)rc, MSG_NOSIGNAL) <= 0)
+        fail("Iserver - send() error", listen_sd, accept_sd);
+    printf("Iserver - send() is OK.\n");
+    close(accept_sd);
+}
+
+int main(int argc, char *argv[])
+{
+    long num = connection_count(argc, argv);
+    int listen_sd = open_listener();
+
+    printf("The Iserver is ready!\n");
+    for (long i = 0; i < num; i++)
+        serve_one(listen_sd, i + 1);
+    close(listen_sd);
+    return 0;
+}

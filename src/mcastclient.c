@@ -1,0 +1,95 @@
+/* mcastclient.c - join group 226.1.1.1, bind port 4321 with SO_REUSEADDR
+ * and read one datagram of up to 1024 bytes.
+ *
+ * Usage: mcastclient [LOCAL_INTERFACE_IPV4]
+ * The tutorial hard-codes 203.106.93.94 as the interface; here it is the
+ * optional argument, and without it the kernel chooses (INADDR_ANY).
+ * Console lines follow the tutorial's listing; see tests/SPEC.md.
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sockutil.h"
+
+#define GROUP "226.1.1.1"
+#define GROUP_PORT 4321
+#define DATAGRAM_LENGTH 1024
+
+/* perror(WHAT), close SD and exit(1). */
+static void fail(const char *what, int sd)
+{
+    int saved = errno;
+
+    close(sd);
+    errno = saved;
+    perror(what);
+    exit(1);
+}
+
+/* The interface from argv[1], or INADDR_ANY; exit(1) when malformed. */
+static struct in_addr local_interface(int argc, char *argv[])
+{
+    struct in_addr iface = { .s_addr = htonl(INADDR_ANY) };
+
+    if (argc > 2 || (argc == 2 && inet_pton(AF_INET, argv[1], &iface) != 1)) {
+        printf("Usage: %s [local interface IPv4 address]\n", argv[0]);
+        exit(1);
+    }
+    return iface;
+}
+
+/* socket, SO_REUSEADDR, bind INADDR_ANY:4321, join the group on IFACE. */
+static int open_receiver(struct in_addr iface)
+{
+    struct sockaddr_in local;
+    struct ip_mreq group;
+    int reuse = 1;
+    int sd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    if (sd < 0) {
+        perror("Opening datagram socket error");
+        exit(1);
+    }
+    printf("Opening datagram socket...OK.\n");
+    if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)) < 0)
+        fail("Setting SO_REUSEADDR error", sd);
+    printf("Setting SO_REUSEADDR...OK.\n");
+    memset(&local, 0, sizeof(local));
+    local.sin_family = AF_INET;
+    local.sin_port = htons(GROUP_PORT);
+    local.sin_addr.s_addr = htonl(INADDR_ANY);
+    if (bind(sd, (struct sockaddr *)&local, sizeof(local)) < 0)
+        fail("Binding datagram socket error", sd);
+    printf("Binding datagram socket...OK.\n");
+    group.imr_multiaddr.s_addr = inet_addr(GROUP);
+    group.imr_interface = iface;
+    if (setsockopt(sd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+        fail("Adding multicast group error", sd);
+    printf("Adding multicast group...OK.\n");
+    return sd;
+}
+
+int main(int argc, char *argv[])
+{
+    char databuf[DATAGRAM_LENGTH];
+    int sd = open_receiver(local_interface(argc, argv));
+    ssize_t got;
+
+    do
+        got = read(sd, databuf, sizeof(databuf));
+    while (got < 0 && errno == EINTR);
+    if (got < 0)
+        fail("Reading datagram message error", sd);
+    printf("Reading datagram message...OK.\n");
+    printf("The message from multicast server is: \"%.*s\"\n",
+           text_length(databuf, (size_t)got), databuf);
+    close(sd);
+    return 0;
+}

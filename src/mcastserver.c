@@ -1,0 +1,63 @@
+/* mcastserver.c - send one 1024-byte datagram to group 226.1.1.1 port
+ * 4321 with the default multicast TTL of 1.
+ *
+ * Usage: mcastserver [LOCAL_INTERFACE_IPV4]
+ * The tutorial hard-codes 203.106.93.94 as the interface; here it is the
+ * optional argument, and without it the kernel chooses (INADDR_ANY).
+ * Console lines follow the tutorial's listing; see tests/SPEC.md.
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define GROUP "226.1.1.1"
+#define GROUP_PORT 4321
+#define DATAGRAM_LENGTH 1024
+
+/* The interface from argv[1], or INADDR_ANY; exit(1) when malformed. */
+static struct in_addr local_interface(int argc, char *argv[])
+{
+    struct in_addr iface = { .s_addr = htonl(INADDR_ANY) };
+
+    if (argc > 2 || (argc == 2 && inet_pton(AF_INET, argv[1], &iface) != 1)) {
+        printf("Usage: %s [local interface IPv4 address]\n", argv[0]);
+        exit(1);
+    }
+    return iface;
+}
+
+int main(int argc, char *argv[])
+{
+    char databuf[DATAGRAM_LENGTH] = "Multicast test message lol!";
+    struct in_addr iface = local_interface(argc, argv);
+    struct sockaddr_in group;
+    int sd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    if (sd < 0) {
+        perror("Opening datagram socket error");
+        exit(1);
+    }
+    printf("Opening the datagram socket...OK.\n");
+    memset(&group, 0, sizeof(group));
+    group.sin_family = AF_INET;
+    group.sin_addr.s_addr = inet_addr(GROUP);
+    group.sin_port = htons(GROUP_PORT);
+    if (setsockopt(sd, IPPROTO_IP, IP_MULTICAST_IF, &iface, sizeof(iface)) < 0) {
+        perror("Setting local interface error");
+        exit(1);
+    }
+    printf("Setting the local interface...OK\n");
+    if (sendto(sd, databuf, sizeof(databuf), 0, (struct sockaddr *)&group, sizeof(group)) < 0) {
+        perror("Sending datagram message error");
+        close(sd);
+        exit(1);
+    }
+    printf("Sending datagram message...OK\n");
+    close(sd);
+    return 0;
+}

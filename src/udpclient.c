@@ -1,0 +1,97 @@
+/* udpclient.c - send the 100-byte request buffer to udpserver on port
+ * 3333 and print the reply.  recvfrom() waits indefinitely, as in the
+ * tutorial.
+ *
+ * Console lines follow the tutorial's udpclient.c listing; see tests/SPEC.md.
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sockutil.h"
+
+#define SERVER "bakawali"
+#define SERVPORT 3333
+#define BUFFER_LENGTH 100
+#define REQUEST "Hello! A client request message lol!"  /* 36 characters + NUL */
+
+/* perror(WHAT), close SD and exit(-1). */
+static void fail(const char *what, int sd)
+{
+    int saved = errno;
+
+    close(sd);
+    errno = saved;
+    die_errno(what, EXIT_MINUS_ONE);
+}
+
+/* Pick the server name: the argument, or the default with two lines. */
+static const char *choose_server(int argc, char *argv[])
+{
+    if (argc > 1)
+        return argv[1];
+    printf("UDP Client - Usage %s <Server hostname or IP>\n", argc > 0 ? argv[0] : "udpclient");
+    printf("UDP Client - Using default hostname/IP!\n");
+    return SERVER;
+}
+
+/* Resolve SERVER into ADDR; a looked-up name prints two more lines. */
+static void resolve_server(const char *server, struct sockaddr_in *addr, int sd)
+{
+    int herr = 0, looked_up;
+
+    memset(addr, 0, sizeof(*addr));
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons(SERVPORT);
+    if (resolve_ipv4(server, &addr->sin_addr, &herr, &looked_up) < 0) {
+        printf("HOST NOT FOUND --> ");
+        printf("h_errno = %d\n", herr);
+        close(sd);
+        exit(EXIT_MINUS_ONE);
+    }
+    if (looked_up) {
+        printf("UDP Client - gethostbyname() of the server is OK... \n");
+        printf("Connected to UDP server %s on port %d.\n", server, SERVPORT);
+    }
+}
+
+int main(int argc, char *argv[])
+{
+    char buffer[BUFFER_LENGTH];
+    struct sockaddr_in serveraddr;
+    socklen_t serveraddrlen = sizeof(serveraddr);
+    const char *server;
+    ssize_t rc;
+    int sd;
+
+    memset(buffer, 0, sizeof(buffer));
+    memcpy(buffer, REQUEST, sizeof(REQUEST));
+    sd = socket(AF_INET, SOCK_DGRAM, 0);
+    if (sd < 0)
+        die_errno("UDP Client - socket() error", EXIT_MINUS_ONE);
+    printf("UDP Client - socket() is OK!\n");
+    server = choose_server(argc, argv);
+    resolve_server(server, &serveraddr, sd);
+    if (sendto(sd, buffer, sizeof(buffer), 0, (struct sockaddr *)&serveraddr, sizeof(serveraddr)) < 0)
+        fail("UDP Client - sendto() error", sd);
+    printf("UDP Client - sendto() is OK!\n");
+    printf("Waiting a reply from UDP server...\n");
+    memset(buffer, 0, sizeof(buffer));
+    do
+        rc = recvfrom(sd, buffer, sizeof(buffer), 0, (struct sockaddr *)&serveraddr, &serveraddrlen);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0)
+        fail("UDP Client - recvfrom() error", sd);
+    printf("UDP client received the following: \"%.*s\" message\n",
+           text_length(buffer, (size_t)rc), buffer);
+    printf(" from port %d, address %s\n", ntohs(serveraddr.sin_port),
+           inet_ntoa(serveraddr.sin_addr));
+    close(sd);
+    return 0;
+}
