@@ -1,0 +1,439 @@
+"""Run one conformance case: build its topology, play its steps, compare.
+
+CaseRun.run() returns normally when the case passes and raises CaseFailed
+with a report that reads like a bug report otherwise: the step that failed,
+expected vs actual as a unified diff, exit statuses and timings, each
+process's host and command line, and where the artifacts are.
+"""
+import contextlib
+import difflib
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+from cases import DEFAULT_WITHIN, Quoted, decode_bytes
+from netns import Topology, parse_spec
+from runner import Peer, PeerError, Program, Timeline, visible
+
+PROGRAM_ENV = {
+    "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+    "LC_ALL": "C",
+    "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=98",
+}
+TCP_STATES = {"ESTABLISHED": "01", "SYN_SENT": "02", "FIN_WAIT1": "04", "FIN_WAIT2": "05",
+              "TIME_WAIT": "06", "CLOSE": "07", "CLOSE_WAIT": "08", "LAST_ACK": "09", "LISTEN": "0A"}
+SETTLE_QUIET = 0.3     # a still-running program must be quiet this long before it is stopped
+SETTLE_MAX = 2.0
+
+
+class StepFailed(Exception):
+    def __init__(self, message, expected=None, actual=None):
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+
+class CaseFailed(Exception):
+    pass
+
+
+class CaseRun:
+    """One run of CASE with DIRS = {program: (directory, origin)}."""
+
+    def __init__(self, case, dirs, prefix, tmpdir, artifacts, rerun):
+        self.case = case
+        self.dirs = dirs
+        self.prefix = prefix
+        self.tmpdir = tmpdir
+        self.artifacts = artifacts
+        self.rerun = rerun
+        self.timeline = Timeline()
+        self.actors = {}          # name -> Program or Peer
+        self.marks = {}
+        self.topo = None
+
+    # --- values --------------------------------------------------------------
+    def subst(self, text):
+        """Replace %{host}, %{actor.port}, %{actor.addr} with what the harness knows."""
+        def value(m):
+            key = m.group(1)
+            if "." in key:
+                actor, attr = key.split(".", 1)
+                peer = self.actors.get(actor)
+                if not isinstance(peer, Peer) or attr not in ("port", "addr"):
+                    raise StepFailed("unknown value %%{%s}" % key)
+                return str(getattr(peer, attr))
+            return self.topo.address(key)
+        return re.sub(r"%\{([A-Za-z0-9_.]+)\}", value, text)
+
+    def data(self, args):
+        """Concatenate quoted arguments (each with its *N repeat) into bytes."""
+        out = b""
+        for arg in args:
+            if not isinstance(arg, Quoted):
+                raise StepFailed("expected a quoted byte string, got %r" % arg)
+            out += decode_bytes(self.subst(arg.raw)) * arg.repeat
+        return out
+
+    def word(self, arg):
+        return self.subst(arg.raw if isinstance(arg, Quoted) else arg)
+
+    def target(self, arg):
+        """A host name of the topology, or an address as written."""
+        text = self.word(arg)
+        return text if re.match(r"^\d+\.\d+\.\d+\.\d+$", text) else self.topo.address(text)
+
+    # --- the run -------------------------------------------------------------
+    def run(self):
+        failure = None
+        with contextlib.ExitStack() as stack:
+            self.topo = Topology(parse_spec(self.case.topology), self.prefix, self.tmpdir, self.case.names)
+            self.topo.up()
+            stack.callback(self.topo.down)
+            stack.callback(self._stop_all)
+            self.timeline.add("harness", "topology", "%s up in %.1f ms" % (
+                self.case.topology, 1000 * self.topo.timings["up"]))
+            for step in self.case.steps:
+                try:
+                    self.timeline.add("harness", "step", "%s: %s" % (step.where(self.case), step.source))
+                    self.do(step)
+                except StepFailed as exc:
+                    failure = (step, exc)
+                    break
+                except (OSError, PeerError) as exc:
+                    failure = (step, StepFailed("%s: %s" % (type(exc).__name__, exc)))
+                    break
+            self._settle()
+            self._stop_all()
+            diffs = self._compare_transcripts()
+        if failure or diffs:
+            report = self._report(failure, diffs)
+            self._save_artifacts(report)
+            raise CaseFailed(report)
+
+    def _settle(self):
+        """Let running programs finish printing (bounded) before they are stopped."""
+        deadline = time.monotonic() + SETTLE_MAX
+        for actor in self.actors.values():
+            if not isinstance(actor, Program) or actor.status is not None:
+                continue
+            seen = len(actor.output)
+            quiet_since = time.monotonic()
+            while time.monotonic() < deadline and time.monotonic() - quiet_since < SETTLE_QUIET:
+                time.sleep(0.02)
+                if len(actor.output) != seen:
+                    seen, quiet_since = len(actor.output), time.monotonic()
+
+    def _stop_all(self):
+        for actor in self.actors.values():
+            actor.stop()
+
+    # --- steps ---------------------------------------------------------------
+    def do(self, step):
+        within = float(step.opts.get("within", DEFAULT_WITHIN))
+        deadline = time.monotonic() + within
+        if "at" in step.opts:
+            at, tol = self._at(step)
+            deadline = self.timeline.t0 + self.marks[step.opts["from"]] + at + tol + 1.0
+        handler = getattr(self, "step_" + step.verb.replace("-", "_"))
+        when = handler(step, deadline, within)
+        if when is None:
+            when = self.timeline.now()
+        if "at" in step.opts:
+            self._check_at(step, when)
+        if "mark" in step.opts:
+            self.marks[step.opts["mark"]] = when
+
+    def _at(self, step):
+        m = re.match(r"^([\d.]+)\+-([\d.]+)$", step.opts["at"])
+        if not m:
+            raise StepFailed("at= is SECONDS+-TOLERANCE, e.g. at=15+-0.5")
+        if step.opts["from"] not in self.marks:
+            raise StepFailed("from=%s names no earlier mark" % step.opts["from"])
+        return float(m.group(1)), float(m.group(2))
+
+    def _check_at(self, step, when):
+        at, tol = self._at(step)
+        elapsed = when - self.marks[step.opts["from"]]
+        if abs(elapsed - at) > tol:
+            raise StepFailed("happened %.3f s after %s; expected %.3f s +- %.3f s" % (
+                elapsed, step.opts["from"], at, tol))
+
+    def program(self, step):
+        actor = self.actors.get(step.actor)
+        if not isinstance(actor, Program):
+            raise StepFailed("%s is not a started program" % step.actor)
+        return actor
+
+    def peer(self, step, host=None):
+        actor = self.actors.get(step.actor)
+        if actor is None:
+            if host is None:
+                raise StepFailed("peer %s is used before it is placed on a host" % step.actor)
+            actor = self.actors[step.actor] = Peer(self.timeline, step.actor, host, self.topo.ns(host))
+        if not isinstance(actor, Peer):
+            raise StepFailed("%s is a program, not a scripted peer" % step.actor)
+        return actor
+
+    # programs
+    def step_start(self, step, deadline, within):
+        host, program = step.args[0], step.args[1]
+        directory, origin = self.dirs[program]
+        path = os.path.join(directory, program)
+        problem = unrunnable(path)
+        if problem:
+            raise StepFailed("%s (%s) cannot run: %s" % (path, origin, problem))
+        argv = ["./" + program] + [self.word(a) for a in step.args[2:]]
+        proc = Program(self.timeline, step.actor, host, self.topo.ns(host), argv, directory, PROGRAM_ENV)
+        self.actors[step.actor] = proc
+        proc.origin = origin
+        proc.start()
+        return proc.start_time
+
+    def step_expect(self, step, deadline, within):
+        proc = self.program(step)
+        line = self.subst(step.args[0].raw)
+        when = proc.wait_line(line, deadline)
+        if when is None:
+            state = "it exited (%s)" % proc.status if proc.status is not None else "still running"
+            raise StepFailed("line not printed in time (%s)" % state, expected=line)
+        return when
+
+    def step_type(self, step, deadline, within):
+        self.program(step).type(self.data(step.args))
+
+    def step_eof(self, step, deadline, within):
+        self.program(step).type(b"\x04")
+
+    def step_exit(self, step, deadline, within):
+        proc = self.program(step)
+        expected = int(step.args[0])
+        got = proc.wait_exit(deadline)
+        if got is None:
+            raise StepFailed("did not exit in time", expected="exit %d" % expected, actual="still running")
+        status, when = got
+        proc.drain()
+        if status != expected:
+            actual = "exit %d" % status if status >= 0 else "killed by signal %d" % -status
+            raise StepFailed("wrong exit status", expected="exit %d" % expected, actual=actual)
+        return when
+
+    def step_running(self, step, deadline, within):
+        proc = self.program(step)
+        seconds = float(step.opts["for"])
+        got = proc.wait_exit(time.monotonic() + seconds)
+        if got is not None:
+            raise StepFailed("exited while it should still run", expected="running after %.1f s" % seconds,
+                             actual="exit %s at %.3f s" % got)
+
+    def step_signal(self, step, deadline, within):
+        self.program(step).signal(getattr(signal, "SIG" + step.args[0]))
+
+    # TCP peers
+    def step_tcp_connect(self, step, deadline, within):
+        peer = self.peer(step, step.args[0])
+        try:
+            peer.tcp_connect(self.target(step.args[1]), int(step.args[2]), deadline)
+        except ConnectionRefusedError:
+            raise StepFailed("connection refused", expected="connected", actual="refused")
+        return self.timeline.now()
+
+    def step_tcp_refused(self, step, deadline, within):
+        peer = self.peer(step, step.args[0])
+        try:
+            peer.tcp_connect(self.target(step.args[1]), int(step.args[2]), deadline)
+        except ConnectionRefusedError:
+            return None
+        raise StepFailed("connection accepted", expected="refused", actual="connected")
+
+    def step_tcp_listen(self, step, deadline, within):
+        self.peer(step, step.args[0]).tcp_listen(int(step.args[1]))
+
+    def step_accept(self, step, deadline, within):
+        self.peer(step).tcp_accept(deadline)
+
+    def step_send(self, step, deadline, within):
+        self.peer(step).send(self.data(step.args))
+
+    def step_recv(self, step, deadline, within):
+        expected = self.data(step.args)
+        got = self.peer(step).recv_exact(len(expected), deadline)
+        if got != expected:
+            raise StepFailed("received bytes differ (%d expected, %d received)" % (len(expected), len(got)),
+                             expected=expected, actual=got)
+
+    def _stream_end(self, step, deadline, want):
+        state, data = self.peer(step).recv_state(deadline)
+        if state != want:
+            actual = {"data": "more data: %s" % visible(data), "open": "connection still open"}.get(state, state)
+            raise StepFailed("expected %s" % want, expected=want, actual=actual)
+
+    def step_recv_eof(self, step, deadline, within):
+        self._stream_end(step, deadline, "eof")
+
+    def step_recv_reset(self, step, deadline, within):
+        self._stream_end(step, deadline, "reset")
+
+    def step_recv_nothing(self, step, deadline, within):
+        self._stream_end(step, time.monotonic() + float(step.opts["for"]), "open")
+
+    def step_close(self, step, deadline, within):
+        self.peer(step).close()
+
+    def step_reset(self, step, deadline, within):
+        self.peer(step).reset()
+
+    def step_tcp_state(self, step, deadline, within):
+        host, port, state = step.args[0], int(step.args[1]), step.args[2]
+        out = subprocess.run(["ip", "netns", "exec", self.topo.ns(host), "cat", "/proc/net/tcp"],
+                             capture_output=True, text=True, timeout=10).stdout
+        states = [line.split()[3] for line in out.splitlines()[1:]
+                  if int(line.split()[1].split(":")[1], 16) == port]
+        self.timeline.add("harness", "tcp", "host %s port %d states %s" % (host, port, states))
+        if TCP_STATES[state] not in states:
+            raise StepFailed("no socket of local port %d in %s on host %s" % (port, state, host),
+                             expected=state, actual=" ".join(k for k, v in TCP_STATES.items() if v in states) or "none")
+
+    # UDP and multicast peers
+    def step_udp_bind(self, step, deadline, within):
+        port = int(step.args[1]) if len(step.args) > 1 else 0
+        self.peer(step, step.args[0]).udp_open(port)
+
+    def step_udp_send(self, step, deadline, within):
+        peer = self.peer(step, step.args[0])
+        peer.udp_send(self.data(step.args[3:]), self.target(step.args[1]), int(step.args[2]))
+
+    def step_mcast_join(self, step, deadline, within):
+        host = step.args[0]
+        self.peer(step, host).udp_open(int(step.args[2]), group=step.args[1], iface=self.topo.address(host))
+
+    def step_mcast_send(self, step, deadline, within):
+        host = step.args[0]
+        peer = self.peer(step, host)
+        peer.udp_send(self.data(step.args[3:]), step.args[1], int(step.args[2]),
+                      ttl=int(step.opts.get("ttl", 1)), iface=self.topo.address(host))
+
+    def step_udp_recv(self, step, deadline, within):
+        expected = self.data(step.args)
+        got = self.peer(step).udp_recv(deadline)
+        if got is None:
+            raise StepFailed("no datagram in time", expected="%d bytes" % len(expected), actual="nothing")
+        data, src, ttl = got
+        if data != expected:
+            raise StepFailed("datagram differs (%d expected, %d received)" % (len(expected), len(data)),
+                             expected=expected, actual=data)
+        if "src" in step.opts:
+            host, _, port = step.opts["src"].partition(":")
+            want = (self.target(host), int(self.subst(port))) if port else None
+            got_src = src if port else None
+            if src[0] != self.target(host) or (port and got_src != want):
+                raise StepFailed("datagram from the wrong source", expected=step.opts["src"],
+                                 actual="%s:%d" % src)
+        if "ttl" in step.opts and ttl != int(step.opts["ttl"]):
+            raise StepFailed("datagram arrived with the wrong TTL", expected="ttl %s" % step.opts["ttl"],
+                             actual="ttl %s" % ttl)
+
+    step_mcast_recv = step_udp_recv
+
+    def step_udp_nothing(self, step, deadline, within):
+        got = self.peer(step).udp_recv(time.monotonic() + float(step.opts["for"]))
+        if got is not None:
+            raise StepFailed("a datagram arrived", expected="nothing for %s s" % step.opts["for"],
+                             actual="%d bytes from %s:%d" % (len(got[0]), got[1][0], got[1][1]))
+
+    # --- verdict ----------------------------------------------------------------
+    def _compare_transcripts(self):
+        diffs = []
+        for actor, (lineno, text) in self.case.transcripts.items():
+            proc = self.actors.get(actor)
+            actual = bytes(proc.output).decode("utf-8", "replace") if proc else ""
+            try:
+                expected = self.subst(text)
+            except StepFailed as exc:
+                expected = "(cannot expand: %s)\n" % exc
+            if actual != expected:
+                diffs.append((actor, lineno, unified(expected, actual, actor)))
+        return diffs
+
+    def _report(self, failure, diffs):
+        case = self.case
+        lines = ["%s: %s FAILED (checks: %s)" % (case.relpath, case.name, case.checks),
+                 "  title:   %s" % case.title,
+                 "  passage: %s" % case.passage]
+        if failure:
+            step, exc = failure
+            lines.append("  step %s: %s" % (step.where(case), step.source))
+            lines.append("    %s" % exc)
+            if exc.expected is not None or exc.actual is not None:
+                lines.append("    expected: %s" % show(exc.expected))
+                lines.append("    actual:   %s" % show(exc.actual))
+        for actor, lineno, diff in diffs:
+            lines.append("  transcript of %s differs (%s:%d, - expected, + actual):" % (actor, case.relpath, lineno))
+            lines.extend("    " + l for l in diff)
+        lines.append("  processes:")
+        for actor in self.actors.values():
+            lines.append("    " + actor.describe())
+            if isinstance(actor, Program):
+                lines.append("      [%s] started at %.3f s, %s" % (actor.origin, actor.start_time or 0, exit_text(actor)))
+            else:
+                lines.append("      sent %d bytes, received %d bytes" % (actor.sent, actor.received))
+        lines.append("  artifacts: %s" % os.path.relpath(self.artifacts))
+        lines.append("  rerun:     %s" % self.rerun)
+        return "\n".join(lines)
+
+    def _save_artifacts(self, report):
+        os.makedirs(self.artifacts, exist_ok=True)
+        for name, actor in self.actors.items():
+            if isinstance(actor, Program):
+                with open(os.path.join(self.artifacts, name + ".out"), "wb") as f:
+                    f.write(bytes(actor.output))
+        with open(os.path.join(self.artifacts, "timeline.txt"), "w") as f:
+            f.write(self.timeline.render())
+        with open(os.path.join(self.artifacts, "report.txt"), "w") as f:
+            f.write(report + "\n")
+
+
+def exit_text(proc):
+    if proc.status is None:
+        return "still running at the end (stopped by the harness)"
+    how = "exit %d" % proc.status if proc.status >= 0 else "killed by signal %d" % -proc.status
+    return "%s at %.3f s" % (how, proc.exit_time)
+
+
+def show(value):
+    if value is None:
+        return "-"
+    if isinstance(value, bytes):
+        return "%d bytes: %s" % (len(value), visible(value))
+    return visible(value.encode()) if isinstance(value, str) else str(value)
+
+
+def mark_line(line):
+    """A transcript line as the case file writes it: trailing spaces as %SP."""
+    body = line.rstrip(" ")
+    return (body + "%SP" * (len(line) - len(body))).replace("\r", "%CR").replace("\0", "%NUL")
+
+
+def unified(expected, actual, actor):
+    exp = [mark_line(l) for l in expected.split("\n")]
+    act = [mark_line(l) for l in actual.split("\n")]
+    return list(difflib.unified_diff(exp, act, "expected/" + actor, "actual/" + actor, lineterm="", n=3))
+
+
+def unrunnable(path):
+    """Why PATH cannot be run as a program, or None."""
+    if not os.path.exists(path):
+        return "not provided"
+    if not os.path.isfile(path):
+        return "not a regular file"
+    if not os.access(path, os.X_OK):
+        return "not executable"
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if head != b"\x7fELF" and not head.startswith(b"#!"):
+        return "neither an ELF program nor a script with #!"
+    return None
