@@ -68,7 +68,7 @@ class CaseRun:
                     raise StepFailed("unknown value %%{%s}" % key)
                 return str(getattr(peer, attr))
             return self.topo.address(key)
-        return re.sub(r"%\{([A-Za-z0-9_.]+)\}", value, text)
+        return re.sub(r"%\{(?!PORT\})([A-Za-z0-9_.]+)\}", value, text)
 
     def data(self, args):
         """Concatenate quoted arguments (each with its *N repeat) into bytes."""
@@ -266,11 +266,17 @@ class CaseRun:
             raise StepFailed("received bytes differ (%d expected, %d received)" % (len(expected), len(got)),
                              expected=expected, actual=got)
 
+    STREAM_STATES = {"eof": "end of stream (the peer closed)", "reset": "connection reset by the peer",
+                     "open": "connection open, nothing received", "data": "more data"}
+
     def _stream_end(self, step, deadline, want):
         state, data = self.peer(step).recv_state(deadline)
         if state != want:
-            actual = {"data": "more data: %s" % visible(data), "open": "connection still open"}.get(state, state)
-            raise StepFailed("expected %s" % want, expected=want, actual=actual)
+            actual = self.STREAM_STATES[state]
+            if state == "data":
+                actual = "%d more bytes: %s" % (len(data), shorten(visible(data)))
+            raise StepFailed("the connection is not in the expected state", expected=self.STREAM_STATES[want],
+                             actual=actual)
 
     def step_recv_eof(self, step, deadline, within):
         self._stream_end(step, deadline, "eof")
@@ -355,6 +361,7 @@ class CaseRun:
                 expected = self.subst(text)
             except StepFailed as exc:
                 expected = "(cannot expand: %s)\n" % exc
+            expected = match_ports(expected, actual)
             if actual != expected:
                 diffs.append((actor, lineno, unified(expected, actual, actor)))
         return diffs
@@ -369,8 +376,8 @@ class CaseRun:
             lines.append("  step %s: %s" % (step.where(case), step.source))
             lines.append("    %s" % exc)
             if exc.expected is not None or exc.actual is not None:
-                lines.append("    expected: %s" % show(exc.expected))
-                lines.append("    actual:   %s" % show(exc.actual))
+                lines.append("    expected: %s" % show(exc.expected, exc.actual))
+                lines.append("    actual:   %s" % show(exc.actual, exc.expected))
         for actor, lineno, diff in diffs:
             lines.append("  transcript of %s differs (%s:%d, - expected, + actual):" % (actor, case.relpath, lineno))
             lines.extend("    " + l for l in diff)
@@ -397,6 +404,25 @@ class CaseRun:
             f.write(report + "\n")
 
 
+PORT_PATTERN = "%{PORT}"
+
+
+def match_ports(expected, actual):
+    """Lines with %{PORT} (an ephemeral port the harness cannot know) take the
+    actual line when it matches with a port number 1..65535 there."""
+    if PORT_PATTERN not in expected:
+        return expected
+    exp_lines, act_lines = expected.split("\n"), actual.split("\n")
+    for i, line in enumerate(exp_lines):
+        if PORT_PATTERN not in line or i >= len(act_lines):
+            continue
+        regex = "^" + "([1-9][0-9]{0,4})".join(re.escape(p) for p in line.split(PORT_PATTERN)) + "$"
+        m = re.match(regex, act_lines[i])
+        if m and all(1 <= int(g) <= 65535 for g in m.groups()):
+            exp_lines[i] = act_lines[i]
+    return "\n".join(exp_lines)
+
+
 def exit_text(proc):
     if proc.status is None:
         return "still running at the end (stopped by the harness)"
@@ -404,12 +430,22 @@ def exit_text(proc):
     return "%s at %.3f s" % (how, proc.exit_time)
 
 
-def show(value):
+def shorten(text, limit=160):
+    return text if len(text) <= limit else text[:limit] + "... (%d characters in all)" % len(text)
+
+
+def show(value, other=None):
+    """A value for the report; bytes around their first difference from OTHER."""
     if value is None:
         return "-"
     if isinstance(value, bytes):
-        return "%d bytes: %s" % (len(value), visible(value))
-    return visible(value.encode()) if isinstance(value, str) else str(value)
+        start = 0
+        if isinstance(other, bytes):
+            start = next((i for i, (x, y) in enumerate(zip(value, other)) if x != y), min(len(value), len(other)))
+            start = max(0, start - 20)
+        where = " from offset %d" % start if start else ""
+        return "%d bytes%s: %s" % (len(value), where, shorten(visible(value[start:])))
+    return value if isinstance(value, str) else str(value)
 
 
 def mark_line(line):

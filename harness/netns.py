@@ -71,6 +71,7 @@ class Spec:
     routes: list = field(default_factory=list)    # (host, prefix, via)
     mroutes: list = field(default_factory=list)   # (host, group, iif, [oifs])
     names: dict = field(default_factory=dict)     # name -> host
+    mtu: int = 0                                  # 0: the kernel's default
 
     def all_ports(self):
         return [p for link in self.links for p in link] + self.ports
@@ -124,6 +125,8 @@ def _parse_line(spec, words):
         if args[2] != "from" or args[4] != "to":
             raise ValueError("expected: mroute HOST GROUP from IF to IF...")
         spec.mroutes.append((args[0], args[1], args[3], args[5:]))
+    elif kind == "mtu":
+        spec.mtu = int(args[0])
     elif kind == "name":
         spec.names[args[0]] = args[1]
     else:
@@ -191,12 +194,12 @@ class Topology:
             for port in self.spec.ports:
                 if port.switch == node:
                     lines.append("link set %s master br0" % self._switch_side(port))
-                    lines.append("link set %s up" % self._switch_side(port))
+                    lines.append("link set %s%s up" % (self._switch_side(port), self._mtu()))
             return "\n".join(lines) + "\n"
         mine = [p for p in self.spec.all_ports() if p.host == node]
         for port in mine:
             lines.append("addr add %s dev %s" % (port.cidr, port.ifname))
-            lines.append("link set %s up" % port.ifname)
+            lines.append("link set %s%s up" % (port.ifname, self._mtu()))
         for host, prefix, via in self.spec.routes:
             if host == node:
                 lines.append("route add %s via %s" % (prefix, via))
@@ -204,6 +207,9 @@ class Topology:
             # Multicast leaves through the host's only interface: no default route.
             lines.append("route add 224.0.0.0/4 dev %s" % mine[0].ifname)
         return "\n".join(lines) + "\n"
+
+    def _mtu(self):
+        return " mtu %d" % self.spec.mtu if self.spec.mtu else ""
 
     def _sysctl(self, node, key, value):
         subprocess.run(["ip", "netns", "exec", self.ns(node), "sysctl", "-q", "-w",

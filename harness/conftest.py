@@ -1,0 +1,133 @@
+"""pytest glue for the sockconf conformance suite.
+
+Run it through `make conformance` (harness/sockconf.py), or from harness/
+with pytest's own options:  /usr/bin/python3 -m pytest -k tcp-echo -x
+Settings come from the environment (set by sockconf.py):
+  SOCKCONF_IMPL    directory of the programs under test (unset: the reference)
+  SOCKCONF_REF     directory of the reference programs (default build/bin)
+  SOCKCONF_CASES   shell patterns of case names to run, space separated
+  SOCKCONF_STRICT  1: spec cases fail the run for IMPL too
+  SOCKCONF_LABEL   name of this run's reports under build/reports/
+  SOCKCONF_RUN     run id shared by the controller and its xdist workers
+"""
+import fnmatch
+import os
+import random
+import signal
+import string
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import netns  # noqa: E402
+import report  # noqa: E402
+from cases import PROGRAMS, load_all  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def settings():
+    impl = os.environ.get("SOCKCONF_IMPL") or None
+    return {
+        "impl": os.path.abspath(impl) if impl else None,
+        "ref": os.path.abspath(os.environ.get("SOCKCONF_REF") or os.path.join(ROOT, "build", "bin")),
+        "cases": (os.environ.get("SOCKCONF_CASES") or "").split(),
+        "strict": os.environ.get("SOCKCONF_STRICT") == "1",
+        "label": os.environ.get("SOCKCONF_LABEL") or "conformance",
+    }
+
+
+def _sigterm_to_interrupt(signum, frame):
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def pytest_configure(config):
+    signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
+    if hasattr(config, "workerinput"):
+        return
+    if not os.environ.get("SOCKCONF_RUN"):
+        # Started as plain pytest: this process owns the run.
+        netns.sweep()
+        rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
+        config._sockconf_lock = netns.take_run_lock(rid)
+        os.environ["SOCKCONF_RUN"] = rid
+        config._sockconf_owner = rid
+    config._sockconf_results = []
+    _CONFIG.append(config)
+
+
+def pytest_unconfigure(config):
+    rid = getattr(config, "_sockconf_owner", None)
+    if rid:
+        netns.sweep(run_ids=[rid], only_dead=False)
+
+
+def variants(case, cfg):
+    """(id, {program: (dir, origin)}) for each way to run CASE."""
+    progs = case.programs()
+    if cfg["impl"] is None:
+        return [("ref", {p: (cfg["ref"], "ref") for p in progs})]
+    out = [("impl", {p: (cfg["impl"], "impl") for p in progs})]
+    if len(progs) > 1:
+        for mine in progs:
+            out.append(("%s-impl" % mine, {p: (cfg["impl"] if p == mine else cfg["ref"],
+                                               "impl" if p == mine else "ref") for p in progs}))
+    return out
+
+
+def pytest_generate_tests(metafunc):
+    if "conformance_case" not in metafunc.fixturenames:
+        return
+    cfg = settings()
+    params, ids = [], []
+    cases = sorted(load_all(), key=lambda c: -c.slow)   # slow cases start first
+    for case in cases:
+        if cfg["cases"] and not any(fnmatch.fnmatchcase(case.name, p) for p in cfg["cases"]):
+            continue
+        for vid, dirs in variants(case, cfg):
+            params.append((case, vid, dirs))
+            ids.append(case.name if vid == "ref" else "%s/%s" % (case.name, vid))
+    metafunc.parametrize("conformance_case", params, ids=ids)
+
+
+_CONFIG = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report):
+    """Collect one row per case run in the controller (xdist forwards reports)."""
+    if not _CONFIG:
+        return
+    props = dict(report.user_properties)
+    if "case" not in props:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _CONFIG[0]._sockconf_results.append(report_row(report, props))
+
+
+def report_row(rep, props):
+    if rep.passed:
+        outcome = "passed"
+    elif rep.skipped and hasattr(rep, "wasxfail"):
+        outcome = "spec-failed"
+    elif rep.skipped:
+        outcome = "skipped"
+    else:
+        outcome = "failed"
+    reason = ""
+    if rep.skipped and isinstance(rep.longrepr, tuple):
+        reason = rep.longrepr[2]
+    if hasattr(rep, "wasxfail"):
+        reason = rep.wasxfail.splitlines()[0] if rep.wasxfail else ""
+    return dict(props, outcome=outcome, reason=reason, duration=rep.duration)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if hasattr(config, "workerinput") or not getattr(config, "_sockconf_results", None):
+        return
+    cfg = settings()
+    text, path = report.write_summary(config._sockconf_results, cfg, PROGRAMS)
+    terminalreporter.write_sep("=", "sockconf summary (also in %s)" % os.path.relpath(path))
+    terminalreporter.write(text)

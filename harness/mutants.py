@@ -1,0 +1,127 @@
+"""The suite tests itself: build each mutant of tests/mutants/mutants.list
+(a reference program with one behaviour changed by one sed expression), run
+the suite against it with STRICT=1, and require that some case fails.
+
+A mutant's IMPL directory holds only the mutated program, so only the cases
+of that program run, alone against scripted peers and paired with the
+reference's other programs.  Prints the score; exits 1 when a mutant
+survives, a case rejects no mutant, or a mutant cannot be built.
+"""
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+LIST = os.path.join(ROOT, "tests", "mutants", "mutants.list")
+BUILD = os.path.join(ROOT, "build", "mutants")
+CFLAGS = ["-std=c11", "-O2", "-g", "-w"]  # a mutant may leave a variable unused
+PARALLEL = 3
+
+
+def parse_list(path=LIST):
+    """[(name, program, file, sed expression, what is wrong)]."""
+    mutants = []
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            m = re.match(r"^(\S+)\s+(\S+)\s+'([^']*)'\s+--\s+(.*)$", line.rstrip("\n"))
+            if not m:
+                raise SystemExit("%s:%d: expected NAME PROGRAM[:FILE] 'SED' -- WHAT IS WRONG" % (path, lineno))
+            name, target, sed, what = m.groups()
+            program, _, source = target.partition(":")
+            mutants.append((name, program, source or program + ".c", sed, what))
+    return mutants
+
+
+def build(name, program, source, sed):
+    """Copy src/, apply SED to SOURCE (it must change it), compile PROGRAM."""
+    top = os.path.join(BUILD, name)
+    shutil.rmtree(top, ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "src"), os.path.join(top, "src"))
+    path = os.path.join(top, "src", source)
+    with open(path) as f:
+        before = f.read()
+    subprocess.run(["sed", "-i", "-e", sed, path], check=True)
+    with open(path) as f:
+        if f.read() == before:
+            raise RuntimeError("sed expression changed nothing in %s" % source)
+    os.makedirs(os.path.join(top, "bin"))
+    cc = subprocess.run(["gcc"] + CFLAGS + ["-o", os.path.join(top, "bin", program),
+                         os.path.join(top, "src", program + ".c"), os.path.join(top, "src", "sockutil.c")],
+                        capture_output=True, text=True)
+    if cc.returncode != 0:
+        raise RuntimeError("does not compile:\n" + cc.stderr)
+    return os.path.join(top, "bin")
+
+
+def failed_cases(junit):
+    """Names of the cases that failed in a JUnit file."""
+    names = set()
+    for tc in ET.parse(junit).getroot().iter("testcase"):
+        if tc.find("failure") is not None or tc.find("error") is not None:
+            names.add(re.sub(r"^test_case\[(.*)\]$", r"\1", tc.get("name")).split("/")[0])
+    return names
+
+
+def run_one(mutant):
+    name, program, source, sed, what = mutant
+    started = time.monotonic()
+    try:
+        bindir = build(name, program, source, sed)
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        return name, "error", str(exc), set(), 0.0
+    label = "mutant-" + name
+    log = os.path.join(BUILD, name, "suite.log")
+    with open(log, "w") as out:
+        proc = subprocess.run([sys.executable, os.path.join(HERE, "sockconf.py"), "run", "--impl", bindir,
+                               "--strict", "--label", label, "--", "-n", "4"],
+                              stdout=out, stderr=subprocess.STDOUT, timeout=300)
+    junit = os.path.join(ROOT, "build", "reports", label + ".junit.xml")
+    killers = failed_cases(junit) if os.path.exists(junit) else set()
+    if proc.returncode == 1 and killers:
+        verdict = "rejected"
+    elif proc.returncode == 0:
+        verdict = "SURVIVED"
+    else:
+        verdict = "error"
+    return name, verdict, "exit %d, log %s" % (proc.returncode, os.path.relpath(log, ROOT)), killers, \
+        time.monotonic() - started
+
+
+def main(only=None, _run_suite=None):
+    sys.path.insert(0, HERE)
+    from cases import load_all
+    mutants = [m for m in parse_list() if not only or re.fullmatch(only.replace("*", ".*"), m[0])]
+    started = time.monotonic()
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(PARALLEL) as pool:
+        for result in pool.map(run_one, mutants):
+            name, verdict, detail, killers, secs = result
+            what = next(m[4] for m in mutants if m[0] == name)
+            print("%-34s %-9s %5.1fs  %s" % (name, verdict, secs, what))
+            if verdict != "rejected":
+                print("    %s" % detail)
+            else:
+                print("    rejected by: %s" % " ".join(sorted(killers)))
+            results.append(result)
+    rejected = sum(1 for r in results if r[1] == "rejected")
+    status = 0 if rejected == len(results) else 1
+    print("\nmutation score: %d/%d mutants rejected (%.0f %%) in %.0f s" % (
+        rejected, len(results), 100.0 * rejected / max(1, len(results)), time.monotonic() - started))
+    if not only:
+        killed_by_any = set().union(*(r[3] for r in results)) if results else set()
+        idle = [c.name for c in load_all() if c.name not in killed_by_any]
+        if idle:
+            print("cases that reject no mutant (add a mutant they catch): %s" % " ".join(idle))
+            status = 1
+        else:
+            print("every case rejects at least one mutant")
+    print("%d passed, %d failed" % (rejected, len(results) - rejected))
+    return status

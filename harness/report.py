@@ -1,0 +1,67 @@
+"""The end-of-run summary: a program x case matrix, failures and skips with
+their reasons, and what exactly was tested (suite commit, a hash of each
+program, kernel and iproute2 versions), printed and written as Markdown."""
+import hashlib
+import os
+import platform
+import subprocess
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MARKS = {"passed": "pass", "failed": "FAIL", "skipped": "skip", "spec-failed": "spec-fail"}
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def provenance(cfg, programs):
+    commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+    iproute = subprocess.run(["ip", "-V"], capture_output=True, text=True).stdout.strip()
+    lines = ["- suite commit: `%s`" % commit,
+             "- kernel: `%s`" % platform.release(),
+             "- iproute2: `%s`" % iproute,
+             "- programs under test: `%s`" % (cfg["impl"] or cfg["ref"] + " (reference)"),
+             "- strict (spec cases count): %s" % ("yes" if cfg["strict"] or not cfg["impl"] else "no"),
+             "- date: %s" % time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())]
+    directory = cfg["impl"] or cfg["ref"]
+    for prog in programs:
+        path = os.path.join(directory, prog)
+        lines.append("  - `%s`: %s" % (prog, "sha256 " + sha256(path) if os.path.isfile(path) else "not provided"))
+    return lines
+
+
+def write_summary(rows, cfg, programs):
+    cases = sorted({r["case"] for r in rows})
+    used = [p for p in programs if any(p in r["under_test"].split() for r in rows)]
+    header = "| case | checks | " + " | ".join(used) + " |"
+    lines = ["# sockconf conformance: %s" % cfg["label"], ""] + provenance(cfg, programs) + ["", header,
+             "|" + "---|" * (len(used) + 2)]
+    for case in cases:
+        mine = [r for r in rows if r["case"] == case]
+        cells = []
+        for prog in used:
+            results = [r for r in mine if prog in r["under_test"].split()]
+            cells.append(" ".join(sorted({MARKS[r["outcome"]] for r in results})) or "")
+        lines.append("| %s | %s | %s |" % (case, mine[0]["checks"], " | ".join(cells)))
+    counts = {k: sum(1 for r in rows if r["outcome"] == k) for k in MARKS}
+    lines += ["", "%d passed, %d failed, %d skipped, %d spec cases failed (not counted without STRICT=1)" % (
+        counts["passed"], counts["failed"], counts["skipped"], counts["spec-failed"])]
+    notes = [r for r in rows if r["outcome"] != "passed"]
+    if notes:
+        lines += ["", "| case | variant | result | reason |", "|---|---|---|---|"]
+        for r in sorted(notes, key=lambda r: (r["case"], r["variant"])):
+            reason = (r["reason"] or "see the failure report above").replace("|", "/").splitlines()
+            lines.append("| %s | %s | %s | %s |" % (r["case"], r["variant"], r["outcome"], reason[0] if reason else ""))
+    text = "\n".join(lines) + "\n"
+    out_dir = os.path.join(ROOT, "build", "reports")
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, cfg["label"] + ".md")
+    with open(path, "w") as f:
+        f.write(text)
+    return text, path

@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""sockconf: run the conformance suite, list its cases, score the mutants.
+
+  sockconf.py run [--impl DIR] [--case 'PATTERN ...'] [--strict] [--label L] [-- PYTEST-ARGS]
+  sockconf.py list
+  sockconf.py mutants [--only NAME]
+  sockconf.py sweep
+
+Checks what the suite needs before any case runs and says what is wrong.
+"""
+import argparse
+import os
+import random
+import shutil
+import signal
+import string
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import netns  # noqa: E402
+from cases import PROGRAMS, load_all  # noqa: E402
+
+WORKERS = 6   # cases mostly wait on the network: more workers than cores
+
+
+def die(message, status=2):
+    print("sockconf: %s" % message, file=sys.stderr)
+    sys.exit(status)
+
+
+def preflight(impl):
+    """Refuse to start, with a clear message, when the suite cannot work."""
+    if os.geteuid() != 0:
+        die("the suite creates network namespaces: run it as root (or with CAP_NET_ADMIN and CAP_SYS_ADMIN)")
+    for tool, package in (("ip", "iproute2"), ("smcrouted", "smcroute")):
+        if shutil.which(tool) is None:
+            die("`%s` is missing: install %s (make deps does)" % (tool, package))
+    if not os.path.isdir("/run/netns") and os.system("ip netns list >/dev/null 2>&1") != 0:
+        die("`ip netns` does not work here")
+    if impl is not None:
+        if not os.path.isdir(impl):
+            die("IMPL=%s: no such directory" % impl)
+        present = [p for p in PROGRAMS if os.path.exists(os.path.join(impl, p))]
+        if not present:
+            die("IMPL=%s holds none of the programs (%s)" % (impl, " ".join(PROGRAMS)))
+        print("sockconf: programs under test in %s: %s" % (impl, " ".join(present)))
+        missing = [p for p in PROGRAMS if p not in present]
+        if missing:
+            print("sockconf: not provided (their cases are skipped): %s" % " ".join(missing))
+
+
+def cmd_list(args):
+    for case in load_all():
+        print("%-34s %-8s %s" % (case.name, case.checks, case.title))
+
+
+def cmd_sweep(args):
+    removed = netns.sweep()
+    for rid, names in removed.items():
+        print("sockconf: removed leftovers of run %s: %s" % (rid, " ".join(names)))
+
+
+def run_suite(impl=None, cases=None, strict=False, label="conformance", extra=()):
+    """Run pytest in this process, own the run's lock, always sweep at the end."""
+    import pytest
+    preflight(impl)
+    for rid, names in netns.sweep().items():
+        print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
+    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
+    lock = netns.take_run_lock(rid)
+    os.environ.update(SOCKCONF_RUN=rid, SOCKCONF_LABEL=label, SOCKCONF_STRICT="1" if strict else "0",
+                      SOCKCONF_CASES=cases or "", SOCKCONF_IMPL=impl or "")
+    reports = os.path.join(ROOT, "build", "reports")
+    shutil.rmtree(os.path.join(ROOT, "build", "artifacts", label), ignore_errors=True)
+    os.makedirs(reports, exist_ok=True)
+    argv = [os.path.join(HERE, "test_conformance.py"), "-p", "no:cacheprovider", "-q", "-rfEsx",
+            "-n", str(WORKERS), "--junitxml", os.path.join(reports, label + ".junit.xml"),
+            "-o", "junit_family=xunit2", "--rootdir", HERE] + list(extra)
+    signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(KeyboardInterrupt("SIGTERM")))
+    try:
+        status = pytest.main(argv)
+    finally:
+        netns.sweep(run_ids=[rid], only_dead=False)
+        os.close(lock)
+    return int(status)
+
+
+def cmd_run(args):
+    impl = os.path.abspath(args.impl) if args.impl else None
+    status = run_suite(impl, args.case, args.strict, args.label or ("impl" if impl else "conformance"), args.pytest)
+    if status == 5:
+        die("no case matched CASE=%s" % args.case, 5)
+    sys.exit(status)
+
+
+def cmd_mutants(args):
+    import mutants
+    sys.exit(mutants.main(args.only, run_suite))
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="sockconf.py")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run")
+    run.add_argument("--impl")
+    run.add_argument("--case")
+    run.add_argument("--strict", action="store_true")
+    run.add_argument("--label")
+    run.add_argument("pytest", nargs="*")
+    sub.add_parser("list")
+    sub.add_parser("sweep")
+    mut = sub.add_parser("mutants")
+    mut.add_argument("--only")
+    args = parser.parse_args()
+    {"run": cmd_run, "list": cmd_list, "sweep": cmd_sweep, "mutants": cmd_mutants}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""The conformance suite: one test per case file and way of running it."""
+import os
+import shlex
+import tempfile
+import threading
+
+import pytest
+
+from conftest import ROOT, settings
+from engine import CaseFailed, CaseRun, unrunnable
+
+_counter = iter(range(1, 1 << 30))
+_counter_lock = threading.Lock()
+
+
+def rerun_command(case, cfg):
+    parts = ["make conformance CASE=%s" % case.name]
+    if cfg["impl"]:
+        parts.append("IMPL=%s" % shlex.quote(os.path.relpath(cfg["impl"], ROOT)))
+    if cfg["strict"]:
+        parts.append("STRICT=1")
+    return " ".join(parts)
+
+
+def test_case(conformance_case, request):
+    __tracebackhide__ = True
+    case, vid, dirs = conformance_case
+    cfg = settings()
+    under_test = sorted(p for p, (_, origin) in dirs.items() if origin != "ref") or sorted(dirs)
+    for key, value in (("case", case.name), ("variant", vid), ("checks", case.checks),
+                       ("title", case.title), ("under_test", " ".join(under_test))):
+        request.node.user_properties.append((key, value))
+    missing = [p for p, (d, origin) in dirs.items() if origin == "impl" and unrunnable(os.path.join(d, p)) == "not provided"]
+    if missing:
+        pytest.skip("not provided: %s" % " ".join(sorted(missing)))
+    rid = os.environ["SOCKCONF_RUN"]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").replace("gw", "w")
+    with _counter_lock:
+        seq = next(_counter)
+    prefix = "sc%s-%s%02d" % (rid, worker, seq)
+    run_tmp = "/tmp/sockconf-%s" % rid
+    os.makedirs(run_tmp, exist_ok=True)
+    label = cfg["label"]
+    artifacts = os.path.join(ROOT, "build", "artifacts", label, case.name + ("" if vid == "ref" else "." + vid))
+    with tempfile.TemporaryDirectory(dir=run_tmp) as tmpdir:
+        run = CaseRun(case, dirs, prefix, tmpdir, artifacts, rerun_command(case, cfg))
+        try:
+            run.run()
+            failure = None
+        except CaseFailed as exc:
+            failure = str(exc)
+    if failure is None:
+        return
+    if case.checks == "spec" and cfg["impl"] and not cfg["strict"] and vid != "ref":
+        pytest.xfail("spec case, not counted without STRICT=1\n%s" % failure)
+    pytest.fail(failure, pytrace=False)
