@@ -17,7 +17,7 @@ CHECKS = ("tutorial", "spec")
 
 PROGRAM_VERBS = {"start", "expect", "type", "eof", "exit", "running", "signal"}
 PEER_VERBS = {"tcp-connect", "tcp-refused", "tcp-listen", "accept", "send", "recv", "recv-eof",
-              "recv-reset", "recv-nothing", "close", "reset", "udp-bind", "udp-send", "udp-recv",
+              "recv-reset", "recv-nothing", "close", "reset", "udp-bind", "udp-send", "udp-reply", "udp-recv",
               "udp-nothing", "mcast-join", "mcast-send", "mcast-recv", "tcp-state", "nothing"}
 DEFAULT_WITHIN = 5.0
 

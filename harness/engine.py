@@ -15,7 +15,7 @@ import subprocess
 import time
 
 from cases import DEFAULT_WITHIN, Quoted, decode_bytes
-from netns import Topology, parse_spec
+from netns import Topology, TopologyError, parse_spec
 from runner import Peer, PeerError, Program, Timeline, visible
 
 PROGRAM_ENV = {
@@ -80,7 +80,10 @@ class CaseRun:
         return out
 
     def word(self, arg):
-        return self.subst(arg.raw if isinstance(arg, Quoted) else arg)
+        """A command-line word: bare, or quoted (escapes and *N repeat applied)."""
+        if isinstance(arg, Quoted):
+            return decode_bytes(self.subst(arg.raw)).decode() * arg.repeat
+        return self.subst(arg)
 
     def target(self, arg):
         """A host name of the topology, or an address as written."""
@@ -104,7 +107,7 @@ class CaseRun:
                 except StepFailed as exc:
                     failure = (step, exc)
                     break
-                except (OSError, PeerError) as exc:
+                except (OSError, PeerError, TopologyError) as exc:
                     failure = (step, StepFailed("%s: %s" % (type(exc).__name__, exc)))
                     break
             self._settle()
@@ -310,8 +313,14 @@ class CaseRun:
         self.peer(step, step.args[0]).udp_open(port)
 
     def step_udp_send(self, step, deadline, within):
-        peer = self.peer(step, step.args[0])
-        peer.udp_send(self.data(step.args[3:]), self.target(step.args[1]), int(step.args[2]))
+        peer = self.peer(step)
+        peer.udp_send(self.data(step.args[2:]), self.target(step.args[0]), int(step.args[1]))
+
+    def step_udp_reply(self, step, deadline, within):
+        peer = self.peer(step)
+        if peer.last_src is None:
+            raise StepFailed("udp-reply before any datagram was received")
+        peer.udp_send(self.data(step.args), *peer.last_src)
 
     def step_mcast_join(self, step, deadline, within):
         host = step.args[0]

@@ -22,6 +22,8 @@ import time
 
 OUTPUT_CAP = 1 << 20          # bytes kept per process; more is a failure
 CLONE_NEWNET = 0x40000000
+IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)   # <linux/in.h>
+IP_TTL = getattr(socket, "IP_TTL", 2)
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -291,6 +293,7 @@ class Peer:
         self.sent = 0
         self.received = 0
         self.pending = b""
+        self.last_src = None       # (addr, port) of the last datagram received
 
     def describe(self):
         return "%s: scripted peer of the harness on host %s (%s)" % (self.actor, self.host, self.ns)
@@ -389,7 +392,7 @@ class Peer:
     # UDP and multicast ---------------------------------------------------
     def udp_open(self, port=0, group=None, iface=None):
         self.sock = socket_in(self.ns, socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTTL, 1)
+        self.sock.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
         if group:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("0.0.0.0", port))
@@ -423,9 +426,10 @@ class Peer:
         data, anc, _, src = self.sock.recvmsg(65536, socket.CMSG_SPACE(4))
         ttl = None
         for level, kind, payload in anc:
-            if level == socket.IPPROTO_IP and kind == socket.IP_TTL:
+            if level == socket.IPPROTO_IP and kind == IP_TTL:
                 ttl = struct.unpack("i", payload[:4])[0]
         self.received += len(data)
+        self.last_src = src
         self.note("recvfrom", "%s:%d %d bytes ttl %s: %s" % (src[0], src[1], len(data), ttl,
                   visible(data[:64]) + ("..." if len(data) > 64 else "")))
         return data, src, ttl
