@@ -105,8 +105,13 @@ def decode_bytes(raw):
     return bytes(out)
 
 
+REPEAT_RE = re.compile(r"%repeat\[(\d+) x (.*?)\]%")
+
+
 def decode_transcript(text):
-    """%SP, %TAB, %CR, %NUL in an expected transcript; %% is a percent sign."""
+    """%SP, %TAB, %CR, %NUL and %repeat[N x TEXT]% (curl's notation) in an
+    expected transcript; %% is a percent sign."""
+    text = REPEAT_RE.sub(lambda m: m.group(2) * int(m.group(1)), text)
     out = []
     i = 0
     while i < len(text):
@@ -127,6 +132,21 @@ def decode_transcript(text):
         out.append(text[i])
         i += 1
     return "".join(out)
+
+
+def strip_comment(line):
+    """LINE without its comment: a # at the start or after a blank, outside quotes."""
+    quoted = escaped = False
+    for i, c in enumerate(line):
+        if escaped:
+            escaped = False
+        elif c == "\\" and quoted:
+            escaped = True
+        elif c == '"':
+            quoted = not quoted
+        elif c == "#" and not quoted and (i == 0 or line[i - 1] in " \t"):
+            return line[:i]
+    return line
 
 
 def tokenize(text):
@@ -184,7 +204,7 @@ def parse_case(path):
             if section and section[0] == "transcript":
                 body.append(line)
                 continue
-            stripped = line.split(" #", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+            stripped = strip_comment(line).strip()
             if line.startswith("#") and section is None:
                 why.append(line[1:].strip())
             if not stripped:

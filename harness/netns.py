@@ -189,7 +189,8 @@ class Topology:
     def _node_batch(self, node):
         lines = ["link set lo up"]
         if node in self.spec.switches:
-            lines.append("link add br0 type bridge")
+            # No IGMP snooping: the switch floods the group to every port, the router too.
+            lines.append("link add br0 type bridge mcast_snooping 0")
             lines.append("link set br0 up")
             for port in self.spec.ports:
                 if port.switch == node:
