@@ -48,9 +48,17 @@ cases:
 
 # The project's own tests: unit tests, the suite on the plain and on the
 # sanitizer build, the harness's self-checks and the mutants.
-check: unit all sanitize
+check: deps unit all sanitize
 	$(PYTHON) harness/sockconf.py run --label plain
 	$(PYTHON) harness/sockconf.py run --impl $(SANBIN) --strict --label sanitize
+	$(MAKE) --no-print-directory selftest mutants
+
+# The harness's own promises: CASE=, IMPL=, unrunnable programs, signals.
+selftest: all
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/selftest
+
+# Every mutant in tests/mutants/mutants.list must be rejected by the suite.
+mutants: all
 	$(PYTHON) harness/sockconf.py mutants
 
 bench: all

@@ -44,10 +44,12 @@ def _sigterm_to_interrupt(signum, frame):
 
 
 def pytest_configure(config):
-    signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
     if hasattr(config, "workerinput"):
+        # A worker unwinds its case (teardown runs) on SIGTERM as on Ctrl-C.
+        signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
         return
     if not os.environ.get("SOCKCONF_RUN"):
+        signal.signal(signal.SIGTERM, netns.terminate_run)
         # Started as plain pytest: this process owns the run.
         netns.sweep()
         rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))

@@ -394,3 +394,24 @@ def _remove_run_files(rid):
         os.unlink(os.path.join(LOCK_DIR, rid + ".lock"))
     except FileNotFoundError:
         pass
+
+
+def terminate_run(signum, frame=None):
+    """SIGTERM handler of the process that owns a run (the driver, or pytest
+    started by hand): stop its xdist workers, remove everything of the run
+    (processes in its namespaces, namespaces, files), exit 128 + SIGNUM.
+    Unwinding through pytest and xdist instead can wait for a 15 s case."""
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == me:   # our children: the workers
+                    os.kill(int(entry), signal.SIGKILL)
+        except (OSError, ValueError, IndexError):
+            pass
+    rid = os.environ.get("SOCKCONF_RUN", "")
+    sweep(run_ids=[rid], only_dead=False)
+    os.write(2, ("sockconf: stopped by signal %d; everything of run %s removed\n" % (signum, rid)).encode())
+    os._exit(128 + signum)

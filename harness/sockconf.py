@@ -9,6 +9,7 @@
 Checks what the suite needs before any case runs and says what is wrong.
 """
 import argparse
+import fnmatch
 import os
 import random
 import shutil
@@ -71,7 +72,8 @@ def run_suite(impl=None, cases=None, strict=False, label="conformance", extra=()
         print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
     rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
     lock = netns.take_run_lock(rid)
-    os.environ.update(SOCKCONF_RUN=rid, SOCKCONF_LABEL=label, SOCKCONF_STRICT="1" if strict else "0",
+    os.environ.update(SOCKCONF_RUN=rid, SOCKCONF_LABEL=label,
+                      SOCKCONF_STRICT="1" if strict else "0",
                       SOCKCONF_CASES=cases or "", SOCKCONF_IMPL=impl or "")
     reports = os.path.join(ROOT, "build", "reports")
     shutil.rmtree(os.path.join(ROOT, "build", "artifacts", label), ignore_errors=True)
@@ -79,7 +81,7 @@ def run_suite(impl=None, cases=None, strict=False, label="conformance", extra=()
     argv = [os.path.join(HERE, "test_conformance.py"), "-p", "no:cacheprovider", "-q", "-rfEsx",
             "-n", str(WORKERS), "--junitxml", os.path.join(reports, label + ".junit.xml"),
             "-o", "junit_family=xunit2", "--rootdir", HERE] + list(extra)
-    signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(KeyboardInterrupt("SIGTERM")))
+    signal.signal(signal.SIGTERM, netns.terminate_run)
     try:
         status = pytest.main(argv)
     finally:
@@ -90,9 +92,12 @@ def run_suite(impl=None, cases=None, strict=False, label="conformance", extra=()
 
 def cmd_run(args):
     impl = os.path.abspath(args.impl) if args.impl else None
+    if args.case:
+        names = [c.name for c in load_all()]
+        patterns = args.case.split()
+        if not any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns):
+            die("no case matched CASE=%s (make cases lists them)" % args.case, 5)
     status = run_suite(impl, args.case, args.strict, args.label or ("impl" if impl else "conformance"), args.pytest)
-    if status == 5:
-        die("no case matched CASE=%s" % args.case, 5)
     sys.exit(status)
 
 

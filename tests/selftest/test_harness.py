@@ -1,0 +1,195 @@
+"""Self-checks of the harness itself (run by `make check`).
+
+Each test drives harness/sockconf.py the way a user does and checks what the
+harness issue promises: CASE= selects, IMPL= blames exactly the broken
+program, a program that cannot run fails only its own cases, bad set-ups are
+refused before any case, and an interrupted or killed run leaves nothing
+behind.
+"""
+import os
+import random
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SOCKCONF = [sys.executable, os.path.join(ROOT, "harness", "sockconf.py")]
+REF = os.path.join(ROOT, "build", "bin")
+PROGRAMS = ("select", "tcpserver", "tcpclient", "udpserver", "udpclient",
+            "iserver", "comclient", "mcastserver", "mcastclient")
+
+
+def run(args, timeout=120, **kw):
+    return subprocess.run(SOCKCONF + args, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def results(label):
+    """{test id: outcome} from the run's JUnit file."""
+    import xml.etree.ElementTree as ET
+    out = {}
+    path = os.path.join(ROOT, "build", "reports", label + ".junit.xml")
+    for tc in ET.parse(path).getroot().iter("testcase"):
+        name = re.sub(r"^test_case\[(.*)\]$", r"\1", tc.get("name"))
+        if tc.find("failure") is not None or tc.find("error") is not None:
+            out[name] = "failed"
+        elif tc.find("skipped") is not None:
+            out[name] = "skipped"
+        else:
+            out[name] = "passed"
+    return out
+
+
+def our_namespaces():
+    names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+    return {n for n in names if re.match(r"^sc[a-z0-9]{6}-", n)}
+
+
+def programs_running():
+    out = subprocess.run(["ps", "-eo", "pid=,comm="], capture_output=True, text=True).stdout
+    return {int(l.split()[0]) for l in out.splitlines() if l.split()[1:] and l.split()[1] in PROGRAMS + ("smcrouted",)}
+
+
+@pytest.fixture
+def impl(tmp_path):
+    """A copy of the reference programs to break one by one."""
+    directory = tmp_path / "impl"
+    shutil.copytree(REF, directory)
+    return directory
+
+
+def test_case_selects_only_the_named_cases():
+    proc = run(["run", "--case", "tcp-client-no-argument udp-client-unknown-host", "--label", "self-case"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert set(results("self-case")) == {"tcp-client-no-argument", "udp-client-unknown-host"}
+
+
+def test_case_pattern_matching_nothing_is_an_error():
+    proc = run(["run", "--case", "no-such-case-*", "--label", "self-none"])
+    assert proc.returncode == 5
+    assert "no case matched" in proc.stderr
+
+
+def test_impl_with_one_broken_program_fails_exactly_its_cases(impl):
+    # The broken tcpclient writes 41 bytes instead of its 100-byte buffer.
+    subprocess.run(["make", "-s", "-C", ROOT, "all"], check=True)
+    mutant = subprocess.run(SOCKCONF[:1] + ["-c", "import sys; sys.path.insert(0, %r); import mutants; "
+                            "m = [m for m in mutants.parse_list() if m[0] == 'tcpclient-writes-strlen'][0]; "
+                            "print(mutants.build(*m[:4]))" % os.path.join(ROOT, "harness")],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    shutil.copy(os.path.join(mutant, "tcpclient"), impl / "tcpclient")
+    proc = run(["run", "--impl", str(impl), "--case", "tcp-*", "--label", "self-impl"])
+    assert proc.returncode == 1, proc.stdout
+    got = results("self-impl")
+    failed = {k for k, v in got.items() if v == "failed"}
+    assert failed, got
+    # Every failure is a run in which tcpclient was the implementation's.
+    for name in failed:
+        case, _, variant = name.partition("/")
+        assert variant in ("impl", "tcpclient-impl") or case.startswith("tcp-client"), name
+    # ...and the reference tcpclient with their server passes.
+    assert got.get("tcp-echo/tcpserver-impl") == "passed"
+    assert "tcp-echo/tcpclient-impl" in failed
+
+
+def test_a_program_that_cannot_run_fails_its_own_cases_and_the_run_goes_on(impl):
+    os.chmod(impl / "udpclient", 0o644)                     # not executable
+    (impl / "udpserver").write_text("not a program\n")      # not a program
+    os.chmod(impl / "udpserver", 0o755)
+    proc = run(["run", "--impl", str(impl), "--case", "udp-* tcp-client-no-argument", "--label", "self-unrunnable"])
+    assert proc.returncode == 1
+    assert "cannot run: not executable" in proc.stdout
+    assert "cannot run: neither an ELF program nor a script" in proc.stdout
+    got = results("self-unrunnable")
+    assert got["tcp-client-no-argument/impl"] == "passed"
+    assert got["udp-server-exact-bytes/impl"] == "failed"
+    assert got["udp-client-exact-bytes/impl"] == "failed"
+    assert got["udp-echo-address/udpserver-impl"] == "failed"
+
+
+def test_missing_program_is_skipped_as_not_provided(impl):
+    os.unlink(impl / "mcastclient")
+    proc = run(["run", "--impl", str(impl), "--case", "mcast-client-reads mcast-server-datagram",
+                "--label", "self-missing"])
+    assert proc.returncode == 0, proc.stdout
+    assert "not provided (their cases are skipped): mcastclient" in proc.stdout
+    got = results("self-missing")
+    assert got == {"mcast-client-reads/impl": "skipped", "mcast-server-datagram/impl": "passed"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--impl", "/nonexistent/dir"], "no such directory"),
+    (["--impl", "/tmp"], "holds none of the programs"),
+])
+def test_bad_impl_is_refused_before_any_case(args, message):
+    proc = run(["run"] + args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+
+
+def test_not_root_is_refused_with_a_clear_message():
+    proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + SOCKCONF + ["run"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "run it as root" in proc.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("delay", [0.4, 1.5, 3.0])
+def test_interrupted_run_leaves_nothing_behind(signum, delay):
+    before_ns, before_procs = our_namespaces(), programs_running()
+    proc = subprocess.Popen(SOCKCONF + ["run", "--case", "tcp-server-timeout select-* mcast-* iserver-*",
+                                        "--label", "self-interrupt"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(delay + random.random() * 0.3)   # interrupt at an arbitrary moment of the run
+    if signum == signal.SIGINT:
+        os.killpg(proc.pid, signum)   # Ctrl-C reaches the whole process group
+    else:
+        os.kill(proc.pid, signum)     # a supervisor's SIGTERM reaches the driver only
+    sent = time.monotonic()
+    deadline = sent + 5
+    while time.monotonic() < deadline:
+        if proc.poll() is not None and our_namespaces() <= before_ns and programs_running() <= before_procs:
+            break
+        time.sleep(0.05)
+    left_ns = our_namespaces() - before_ns
+    left_procs = programs_running() - before_procs
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    assert not left_ns, "namespaces left %.1f s after the signal: %s" % (time.monotonic() - sent, left_ns)
+    assert not left_procs, "processes left: %s" % left_procs
+
+
+def test_killed_run_is_swept_by_the_next():
+    before = our_namespaces()
+    proc = subprocess.Popen(SOCKCONF + ["run", "--case", "tcp-server-timeout", "--label", "self-kill"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 20
+    while not (our_namespaces() - before) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert our_namespaces() - before, "the run never created its namespaces"
+    os.kill(proc.pid, signal.SIGKILL)          # the driver dies; its lock goes with it
+    proc.wait(5)
+    sweep = run(["sweep"])
+    assert sweep.returncode == 0
+    deadline = time.monotonic() + 20           # the orphaned worker may still be tearing down
+    while (our_namespaces() - before) and time.monotonic() < deadline:
+        run(["sweep"])
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL) if _group_alive(proc.pid) else None
+    assert not (our_namespaces() - before)
+    assert not os.path.exists("/etc/netns") or not [n for n in os.listdir("/etc/netns") if n.startswith("sc")]
+
+
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
