@@ -9,6 +9,7 @@ lookup is deterministic and never leaves the namespace, and starts
 smcrouted where the file asks for multicast routing.  Topology.down() undoes
 all of it; sweep_stale() removes what a killed run left behind.
 """
+import ctypes
 import errno
 import fcntl
 import os
@@ -16,6 +17,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -24,6 +26,8 @@ TOPO_DIR = os.path.join(os.path.dirname(HERE), "netns")
 LOCK_DIR = "/run/sockconf"
 ETC_NETNS = "/etc/netns"
 NAME_RE = re.compile(r"^sc([a-z0-9]{6})-")
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
 # Every test address lives in the network test range 198.18.0.0/15.
 LAB_NET = (0xC6120000, 0xFFFE0000)
 
@@ -38,6 +42,48 @@ def run_ip(args, batch=None):
     if proc.returncode != 0:
         raise TopologyError("ip %s failed: %s\n%s" % (" ".join(args), proc.stderr.strip(), batch or ""))
     return proc.stdout
+
+
+def run_ip_parallel(jobs):
+    """Run several `ip ARGS` with their batches at once; raise on the first failure."""
+    procs = [(args, batch, subprocess.Popen(["ip"] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, text=True)) for args, batch in jobs]
+    errors = []
+    for args, batch, proc in procs:
+        _, err = proc.communicate(batch, timeout=20)
+        if proc.returncode != 0:
+            errors.append("ip %s failed: %s\n%s" % (" ".join(args), err.strip(), batch))
+    if errors:
+        raise TopologyError("\n".join(errors))
+
+
+def in_netns(ns, func, *args):
+    """Call FUNC(*ARGS) in a thread that has entered network namespace NS."""
+    result = {}
+
+    def body():
+        try:
+            fd = os.open("/run/netns/" + ns, os.O_RDONLY)
+            try:
+                if _libc.setns(fd, CLONE_NEWNET) != 0:
+                    raise OSError(ctypes.get_errno(), "setns(%s)" % ns)
+            finally:
+                os.close(fd)
+            result["value"] = func(*args)
+        except BaseException as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join(10)
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+def write_file(path, text):
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def in_lab(cidr):
@@ -157,10 +203,10 @@ class Topology:
         try:
             self._write_etc()
             self._root_batch()
-            for node in self.spec.switches + self.spec.hosts:
-                run_ip(["-n", self.ns(node), "-batch", "-"], self._node_batch(node))
+            run_ip_parallel([(["-n", self.ns(node), "-batch", "-"], self._node_batch(node))
+                             for node in self.spec.switches + self.spec.hosts])
             for node in self.spec.forwarders:
-                self._sysctl(node, "net.ipv4.ip_forward", "1")
+                in_netns(self.ns(node), write_file, "/proc/sys/net/ipv4/ip_forward", "1")
             self.timings["netns"] = time.monotonic() - started
             self._start_mrouting()
         except BaseException:
@@ -169,8 +215,8 @@ class Topology:
         self.timings["up"] = time.monotonic() - started
 
     def _root_batch(self):
+        """One `ip -batch` in the root namespace: every namespace and veth pair."""
         lines = ["netns add %s" % self.ns(n) for n in self.spec.switches + self.spec.hosts]
-        run_ip(["-batch", "-"], "\n".join(lines) + "\n")
         self.created = [self.ns(n) for n in self.spec.switches + self.spec.hosts]
         veths = []
         for left, right in self.spec.links:
@@ -178,9 +224,8 @@ class Topology:
                 left.ifname, self.ns(left.host), right.ifname, self.ns(right.host)))
         for port in self.spec.ports:
             veths.append("link add %s netns %s type veth peer name %s netns %s" % (
-                port.ifname, self.ns(port.host), self._switch_side(port), self.ns(port.switch)))
-        if veths:
-            run_ip(["-batch", "-"], "\n".join(veths) + "\n")
+                port.ifname, self.ns(port.host), self._switch_side(port), self.ns(port.switch.split("/")[0])))
+        run_ip(["-batch", "-"], "\n".join(lines + veths) + "\n")
 
     @staticmethod
     def _switch_side(port):
@@ -189,13 +234,20 @@ class Topology:
     def _node_batch(self, node):
         lines = ["link set lo up"]
         if node in self.spec.switches:
-            # No IGMP snooping: the switch floods the group to every port, the router too.
-            lines.append("link add br0 type bridge mcast_snooping 0")
-            lines.append("link set br0 up")
+            # A switch namespace holds one bridge per segment (port SWITCH or SWITCH/BRIDGE).
+            # No IGMP snooping: a bridge floods the group to every port, the router's too.
+            bridges = []
             for port in self.spec.ports:
-                if port.switch == node:
-                    lines.append("link set %s master br0" % self._switch_side(port))
-                    lines.append("link set %s%s up" % (self._switch_side(port), self._mtu()))
+                switch, _, bridge = port.switch.partition("/")
+                if switch != node:
+                    continue
+                bridge = bridge or "br0"
+                if bridge not in bridges:
+                    bridges.append(bridge)
+                    lines.append("link add %s type bridge mcast_snooping 0" % bridge)
+                    lines.append("link set %s up" % bridge)
+                lines.append("link set %s master %s" % (self._switch_side(port), bridge))
+                lines.append("link set %s%s up" % (self._switch_side(port), self._mtu()))
             return "\n".join(lines) + "\n"
         mine = [p for p in self.spec.all_ports() if p.host == node]
         for port in mine:
@@ -211,10 +263,6 @@ class Topology:
 
     def _mtu(self):
         return " mtu %d" % self.spec.mtu if self.spec.mtu else ""
-
-    def _sysctl(self, node, key, value):
-        subprocess.run(["ip", "netns", "exec", self.ns(node), "sysctl", "-q", "-w",
-                        "%s=%s" % (key, value)], check=True, timeout=10)
 
     def _write_etc(self):
         """hosts/nsswitch.conf/resolv.conf per host: files only, no DNS."""
@@ -297,11 +345,26 @@ def _kill_and_reap(proc):
 
 
 def namespace_pids(names):
-    """Pids of every process in the namespaces NAMES (`ip netns pids`)."""
-    pids = set()
+    """Pids of every process in the namespaces NAMES: what `ip netns pids`
+    prints, in one pass over /proc for all of them."""
+    inodes = set()
     for ns in names:
-        out = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True, timeout=10)
-        pids.update(int(p) for p in out.stdout.split())
+        try:
+            st = os.stat("/run/netns/" + ns)
+            inodes.add((st.st_dev, st.st_ino))
+        except FileNotFoundError:
+            pass
+    pids = set()
+    if not inodes:
+        return pids
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                st = os.stat("/proc/%s/ns/net" % entry)
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in inodes:
+                pids.add(int(entry))
     return pids
 
 

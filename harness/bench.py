@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""make bench: speed of the harness (and, with --designs, of the server designs).
+
+Topologies: median set-up plus tear-down of each topology over REPS runs,
+against the targets of the harness issue.  Suite: the whole conformance run's
+wall time against its single longest case (target: at most 1.3 times).
+Writes build/bench/topologies.csv and prints a table.
+"""
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import netns  # noqa: E402
+
+TARGETS_MS = {"pair": 12.0, "lan": 30.0, "routed": 50.0}
+REPS = 20
+OUT = os.path.join(ROOT, "build", "bench")
+
+
+def bench_topologies(rid):
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="sockconf-bench-") as tmp:
+        for name in ("pair", "lan", "routed"):
+            spec = netns.parse_spec(name)
+            totals, ups, downs = [], [], []
+            for i in range(REPS):
+                topo = netns.Topology(spec, "sc%s-%s%02d" % (rid, name[0], i), tmp)
+                t0 = time.monotonic()
+                topo.up()
+                t1 = time.monotonic()
+                topo.down()
+                t2 = time.monotonic()
+                ups.append(t1 - t0)
+                downs.append(t2 - t1)
+                totals.append(t2 - t0)
+            rows.append({"topology": name, "hosts": len(spec.hosts), "up_ms": 1000 * statistics.median(ups),
+                         "down_ms": 1000 * statistics.median(downs), "median_ms": 1000 * statistics.median(totals),
+                         "min_ms": 1000 * min(totals), "max_ms": 1000 * max(totals),
+                         "target_ms": TARGETS_MS[name]})
+    return rows
+
+
+def bench_suite():
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, os.path.join(HERE, "sockconf.py"), "run", "--label", "bench"],
+                          capture_output=True, text=True, timeout=600)
+    wall = time.monotonic() - started
+    junit = os.path.join(ROOT, "build", "reports", "bench.junit.xml")
+    longest = max((float(tc.get("time")), tc.get("name")) for tc in ET.parse(junit).getroot().iter("testcase"))
+    return proc.returncode, wall, longest
+
+
+def main():
+    import random
+    import string
+    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
+    lock = netns.take_run_lock(rid)
+    os.makedirs(OUT, exist_ok=True)
+    try:
+        rows = bench_topologies(rid)
+    finally:
+        netns.sweep(run_ids=[rid], only_dead=False)
+        os.close(lock)
+    with open(os.path.join(OUT, "topologies.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print("topology set-up + tear-down, median of %d (ms)" % REPS)
+    print("%-8s %5s %8s %8s %8s %8s %8s %8s  %s" % ("topology", "hosts", "up", "down", "median", "min", "max",
+                                                   "target", "verdict"))
+    failed = False
+    for r in rows:
+        ok = r["median_ms"] <= r["target_ms"]
+        failed |= not ok
+        print("%-8s %5d %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f  %s" % (
+            r["topology"], r["hosts"], r["up_ms"], r["down_ms"], r["median_ms"], r["min_ms"], r["max_ms"],
+            r["target_ms"], "ok" if ok else "OVER TARGET"))
+    status, wall, (longest, name) = bench_suite()
+    ratio = wall / longest
+    print("\nwhole suite: %.1f s wall, longest case %s %.1f s, ratio %.2f (target <= 1.30) %s%s" % (
+        wall, name, longest, ratio, "ok" if ratio <= 1.3 else "OVER TARGET",
+        "" if status == 0 else "  (the suite FAILED: exit %d)" % status))
+    with open(os.path.join(OUT, "suite.csv"), "w") as f:
+        f.write("wall_s,longest_case,longest_s,ratio\n%.2f,%s,%.2f,%.3f\n" % (wall, name, longest, ratio))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
