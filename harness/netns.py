@@ -459,21 +459,49 @@ def _remove_run_files(rid):
         pass
 
 
-def terminate_run(signum, frame=None):
-    """SIGTERM handler of the process that owns a run (the driver, or pytest
-    started by hand): stop its xdist workers, remove everything of the run
-    (processes in its namespaces, namespaces, files), exit 128 + SIGNUM.
-    Unwinding through pytest and xdist instead can wait for a 15 s case."""
-    me = os.getpid()
+def descendants(root):
+    """Pids of every descendant of ROOT (not ROOT itself), from /proc."""
+    children = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open("/proc/%s/stat" % entry) as f:
-                if int(f.read().rsplit(")", 1)[1].split()[1]) == me:   # our children: the workers
-                    os.kill(int(entry), signal.SIGKILL)
-        except (OSError, ValueError, IndexError):
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def terminate_run(signum, frame=None):
+    """SIGTERM handler of the process that owns a run (the driver, or pytest
+    started by hand): kill every descendant (the xdist workers, an `ip` still
+    building a topology, the programs under test), then remove everything of
+    the run (namespaces, files) and exit 128 + SIGNUM.  Unwinding through
+    pytest and xdist instead can wait for a 15 s case."""
+    me = os.getpid()
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        pids = descendants(me)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
             pass
+        time.sleep(0.01)
     rid = os.environ.get("SOCKCONF_RUN", "")
     sweep(run_ids=[rid], only_dead=False)
     os.write(2, ("sockconf: stopped by signal %d; everything of run %s removed\n" % (signum, rid)).encode())

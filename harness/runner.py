@@ -20,6 +20,8 @@ import termios
 import threading
 import time
 
+from netns import descendants
+
 OUTPUT_CAP = 1 << 20          # bytes kept per process; more is a failure
 CLONE_NEWNET = 0x40000000
 IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)   # <linux/in.h>
@@ -229,26 +231,7 @@ class Program:
         """This process and its descendants, from /proc."""
         if self.proc is None:
             return []
-        return descendants(self.proc.pid)
-
-
-def descendants(root):
-    children = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
+        return [self.proc.pid] + descendants(self.proc.pid)
 
 
 # --- scripted peers ------------------------------------------------------
