@@ -7,8 +7,10 @@ CFLAGS   ?= -std=c11 -O2 -g -Wall -Wextra -Werror
 SANFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 PYTHON   := /usr/bin/python3
 
-PROGRAMS := select tcpserver tcpclient udpserver udpclient iserver comclient mcastserver mcastclient
-LIB      := src/sockutil.c src/sockutil.h
+PROGRAMS := select tcpserver tcpclient udpserver udpclient iserver comclient mcastserver mcastclient \
+            spawnserver spawnworker sendmsgserver recvmsgworker acceptserver acceptworker
+BENCHTOOLS := loadgen ceiling
+LIB      := src/sockutil.c src/sockutil.h src/design.c src/design.h
 
 BIN      := build/bin
 SANBIN   := build/sanitize/bin
@@ -16,17 +18,21 @@ SANBIN   := build/sanitize/bin
 .PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest
 .DEFAULT_GOAL := all
 
-all: $(addprefix $(BIN)/,$(PROGRAMS))
+all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS))
 
 sanitize: $(addprefix $(SANBIN)/,$(PROGRAMS))
 
 $(BIN)/%: src/%.c $(LIB) | $(BIN)
-	$(CC) $(CFLAGS) -o $@ $< src/sockutil.c
+	$(CC) $(CFLAGS) -o $@ $< src/sockutil.c src/design.c
 
 $(SANBIN)/%: src/%.c $(LIB) | $(SANBIN)
-	$(CC) $(SANFLAGS) -o $@ $< src/sockutil.c
+	$(CC) $(SANFLAGS) -o $@ $< src/sockutil.c src/design.c
 
-$(BIN) $(SANBIN) build/unit:
+# The benchmark's load generator and its epoll ceiling server (not tutorial programs).
+build/bench/bin/%: src/bench/%.c | build/bench/bin
+	$(CC) $(CFLAGS) -pthread -o $@ $<
+
+$(BIN) $(SANBIN) build/unit build/bench/bin:
 	mkdir -p $@
 
 build/unit/test_sockutil: tests/unit/test_sockutil.c $(LIB) | build/unit

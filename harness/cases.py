@@ -12,7 +12,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CASE_DIR = os.path.join(ROOT, "tests", "cases")
 PROGRAMS = ("select", "tcpserver", "tcpclient", "udpserver", "udpclient",
-            "iserver", "comclient", "mcastserver", "mcastclient")
+            "iserver", "comclient", "mcastserver", "mcastclient",
+            "spawnserver", "sendmsgserver", "acceptserver")
+# A design server starts its workers from its own folder: they come with it.
+WORKERS = {"spawnserver": "spawnworker", "sendmsgserver": "recvmsgworker", "acceptserver": "acceptworker"}
 CHECKS = ("tutorial", "spec")
 
 PROGRAM_VERBS = {"start", "expect", "type", "eof", "exit", "running", "signal"}

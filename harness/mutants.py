@@ -54,7 +54,8 @@ def build(name, program, source, sed):
             raise RuntimeError("sed expression changed nothing in %s" % source)
     os.makedirs(os.path.join(top, "bin"))
     cc = subprocess.run(["gcc"] + CFLAGS + ["-o", os.path.join(top, "bin", program),
-                         os.path.join(top, "src", program + ".c"), os.path.join(top, "src", "sockutil.c")],
+                         os.path.join(top, "src", program + ".c"), os.path.join(top, "src", "sockutil.c"),
+                         os.path.join(top, "src", "design.c")],
                         capture_output=True, text=True)
     if cc.returncode != 0:
         raise RuntimeError("does not compile:\n" + cc.stderr)

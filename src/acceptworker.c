@@ -1,0 +1,38 @@
+/* acceptworker.c - a worker of the multiple accept() design: an iterative
+ * server on the inherited listening socket (its number is the argument):
+ * accept, serve as iserver does, close, again, until SIGTERM.  Silent when
+ * all goes well.
+ *
+ * Usage: acceptworker LISTENING_DESCRIPTOR
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "design.h"
+#include "sockutil.h"
+
+int main(int argc, char *argv[])
+{
+    int listen_sd = argc == 2 ? design_fd_arg(argv[1]) : -1;
+
+    if (listen_sd < 0) {
+        printf("Usage: %s LISTENING_DESCRIPTOR\n", argc > 0 ? argv[0] : "acceptworker");
+        return EXIT_MINUS_ONE;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    for (;;) {
+        int sd = accept(listen_sd, NULL, NULL);
+        if (sd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            die_errno("Acceptworker - accept() error", EXIT_MINUS_ONE);
+        }
+        if (design_echo(sd) < 0 && errno != 0)
+            perror("Acceptworker - echo error");
+        close(sd);
+    }
+}

@@ -1,0 +1,211 @@
+/* design.c - shared pieces of the four server designs; see design.h. */
+#define _DEFAULT_SOURCE
+#include "design.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sockutil.h"
+
+extern char **environ;
+
+int design_listen(const char *who)
+{
+    struct sockaddr_in addr;
+    int on = 1;
+    int sd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    char what[64];
+
+    if (sd < 0) {
+        snprintf(what, sizeof(what), "%s - socket() error", who);
+        die_errno(what, EXIT_MINUS_ONE);
+    }
+    printf("%s - socket() is OK\n", who);
+    if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) {
+        snprintf(what, sizeof(what), "%s - setsockopt() error", who);
+        die_errno(what, EXIT_MINUS_ONE);
+    }
+    printf("Binding the socket...\n");
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    addr.sin_port = htons(DESIGN_PORT);
+    if (bind(sd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        snprintf(what, sizeof(what), "%s - bind() error", who);
+        die_errno(what, EXIT_MINUS_ONE);
+    }
+    printf("%s - bind() is OK\n", who);
+    if (listen(sd, DESIGN_BACKLOG) < 0) {
+        snprintf(what, sizeof(what), "%s - listen() error", who);
+        die_errno(what, EXIT_MINUS_ONE);
+    }
+    printf("%s - listen() is OK\n", who);
+    return sd;
+}
+
+int design_echo(int fd)
+{
+    char buffer[DESIGN_BUFFER];
+    ssize_t got;
+
+    do
+        got = recv(fd, buffer, sizeof(buffer), 0);
+    while (got < 0 && errno == EINTR);
+    if (got <= 0) {
+        if (got == 0)
+            errno = 0;
+        return -1;
+    }
+    return write_full(fd, buffer, (size_t)got) == got ? 0 : -1;
+}
+
+int design_fd_arg(const char *text)
+{
+    long fd;
+
+    if (parse_long(text, 0, 65535, &fd) < 0)
+        return -1;
+    return (int)fd;
+}
+
+/* The folder of the running executable, with a trailing slash. */
+static int own_folder(char *dir, size_t cap)
+{
+    ssize_t len = readlink("/proc/self/exe", dir, cap - 1);
+    char *slash;
+
+    if (len < 0)
+        return -1;
+    dir[len] = '\0';
+    slash = strrchr(dir, '/');
+    if (slash == NULL)
+        return -1;
+    slash[1] = '\0';
+    return 0;
+}
+
+pid_t design_spawn(const char *program, const char *arg)
+{
+    char path[PATH_MAX];
+    char *argv[3];
+    pid_t pid;
+    int rc;
+
+    if (own_folder(path, sizeof(path) - strlen(program)) < 0)
+        return -1;
+    strcat(path, program);
+    argv[0] = path;
+    argv[1] = (char *)arg;
+    argv[2] = NULL;
+    fflush(stdout);
+    rc = posix_spawn(&pid, path, NULL, NULL, argv, environ);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    return pid;
+}
+
+static volatile sig_atomic_t *stop_flag;
+static volatile sig_atomic_t *child_flag;
+
+static void on_signal(int signum)
+{
+    if (signum == SIGCHLD && child_flag)
+        *child_flag = 1;
+    else if (stop_flag)
+        *stop_flag = 1;
+}
+
+void design_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *child)
+{
+    struct sigaction sa;
+
+    stop_flag = stop;
+    child_flag = child;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGCHLD, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+void workers_start(struct workers *w, const char *who, const char *program, int fd, int count)
+{
+    char what[64];
+
+    w->program = program;
+    snprintf(w->arg, sizeof(w->arg), "%d", fd);
+    w->count = 0;
+    for (int i = 0; i < count; i++) {
+        pid_t pid = design_spawn(program, w->arg);
+        if (pid < 0) {
+            snprintf(what, sizeof(what), "%s - posix_spawn() error", who);
+            workers_stop(w);
+            die_errno(what, EXIT_MINUS_ONE);
+        }
+        w->pid[w->count++] = pid;
+    }
+    printf("%s - started %d workers\n", who, count);
+}
+
+void workers_restart_dead(struct workers *w, const char *who)
+{
+    pid_t dead;
+    int status;
+
+    while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < w->count; i++) {
+            if (w->pid[i] != dead)
+                continue;
+            printf("%s - a worker ended; starting a new one\n", who);
+            w->pid[i] = design_spawn(w->program, w->arg);
+            if (w->pid[i] < 0)
+                perror("posix_spawn() error");
+        }
+    }
+}
+
+void workers_stop(struct workers *w)
+{
+    struct timespec pause = { 0, 10 * 1000 * 1000 };
+    int alive = 0;
+
+    for (int i = 0; i < w->count; i++)
+        if (w->pid[i] > 0)
+            kill(w->pid[i], SIGTERM);
+    for (int round = 0; round < 200; round++) {        /* at most 2 s */
+        alive = 0;
+        for (int i = 0; i < w->count; i++) {
+            if (w->pid[i] > 0 && waitpid(w->pid[i], NULL, WNOHANG) == 0)
+                alive++;
+            else
+                w->pid[i] = -1;
+        }
+        if (alive == 0)
+            return;
+        nanosleep(&pause, NULL);
+    }
+    for (int i = 0; i < w->count; i++)
+        if (w->pid[i] > 0) {
+            kill(w->pid[i], SIGKILL);
+            waitpid(w->pid[i], NULL, 0);
+        }
+}
+
+void reap_children(void)
+{
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}

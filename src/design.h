@@ -1,0 +1,57 @@
+/* design.h - what the four connection-oriented server designs share: the
+ * iterative server's console lines, the echo service, strict arguments,
+ * starting a helper program from the server's own folder, and supervision
+ * of pre-started workers.  See tests/SPEC.md "Server designs".
+ */
+#ifndef DESIGN_H
+#define DESIGN_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+#define DESIGN_PORT 12345
+#define DESIGN_BACKLOG 128
+#define DESIGN_BUFFER 100     /* iserver's buffer */
+#define DESIGN_MAX_WORKERS 256
+
+/* socket (CLOEXEC), SO_REUSEADDR, bind INADDR_ANY:12345, listen, printing
+ * WHO's lines in the style of iserver; exit(-1) with perror on failure. */
+int design_listen(const char *who);
+
+/* Serve one connection as iserver does: one recv() of up to 100 bytes, echo
+ * exactly those bytes.  Returns 0 when served, -1 (errno set, or 0 for a
+ * client that closed without sending) otherwise.  Never closes FD. */
+int design_echo(int fd);
+
+/* Parse a descriptor number given on the command line (0..65535). */
+int design_fd_arg(const char *text);
+
+/* Start PROGRAM (a file in the folder of the running executable) with the
+ * single argument ARG.  Returns the pid, or -1 with errno set. */
+pid_t design_spawn(const char *program, const char *arg);
+
+/* Signals that the servers handle: SIGTERM/SIGINT set *stop, SIGCHLD sets
+ * *child.  Installed without SA_RESTART so accept() returns EINTR. */
+void design_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *child);
+
+/* A set of pre-started workers, each started as PROGRAM ARG. */
+struct workers {
+    const char *program;
+    char arg[16];
+    pid_t pid[DESIGN_MAX_WORKERS];
+    int count;
+};
+
+/* Start COUNT workers; exit(-1) naming the call when one cannot start. */
+void workers_start(struct workers *w, const char *who, const char *program, int fd, int count);
+
+/* Reap dead workers and start a replacement for each, with a console line. */
+void workers_restart_dead(struct workers *w, const char *who);
+
+/* SIGTERM every worker and wait (bounded) for all; SIGKILL the rest. */
+void workers_stop(struct workers *w);
+
+/* Reap any exited child without blocking (spawn design's workers). */
+void reap_children(void);
+
+#endif

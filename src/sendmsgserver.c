@@ -1,0 +1,106 @@
+/* sendmsgserver.c - the sendmsg() server design on port 12345: pre-start
+ * WORKERS recvmsgworker processes that share one AF_UNIX socket, accept each
+ * connection and pass its descriptor over that socket (SCM_RIGHTS); the
+ * first idle worker takes it.  A worker that dies is replaced.
+ *
+ * Usage: sendmsgserver WORKERS [CONNECTIONS]   (default 0: until SIGTERM)
+ * Console lines in the style of iserver; see tests/SPEC.md "Server designs".
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "design.h"
+#include "sockutil.h"
+
+#define WHO "Sendmsgserver"
+
+static volatile sig_atomic_t stop, child;
+
+static void usage(const char *progname)
+{
+    printf("Usage: %s WORKERS(1-%d) [number of connections, 0 = until terminated]\n", progname,
+           DESIGN_MAX_WORKERS);
+    exit(EXIT_MINUS_ONE);
+}
+
+/* Pass descriptor SD over the AF_UNIX socket QUEUE with SCM_RIGHTS. */
+static int pass_descriptor(int queue, int sd)
+{
+    char byte = 'D';
+    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr msg;
+    struct cmsghdr *cmsg;
+
+    memset(&msg, 0, sizeof(msg));
+    memset(&control, 0, sizeof(control));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof(control.buf);
+    cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &sd, sizeof(int));
+    for (;;) {
+        if (sendmsg(queue, &msg, MSG_NOSIGNAL) == 1)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+int main(int argc, char *argv[])
+{
+    long nworkers, limit = 0;
+    struct workers workers;
+    int pair[2], listen_sd;
+
+    if (argc < 2 || argc > 3 || parse_long(argv[1], 1, DESIGN_MAX_WORKERS, &nworkers) < 0
+        || (argc == 3 && parse_long(argv[2], 0, 1000000000L, &limit) < 0))
+        usage(argv[0]);
+    design_signals(&stop, &child);
+    listen_sd = design_listen(WHO);
+    /* The queue: the server keeps pair[0]; every worker inherits pair[1]. */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) < 0)
+        die_errno(WHO " - socketpair() error", EXIT_MINUS_ONE);
+    workers_start(&workers, WHO, "recvmsgworker", pair[1], (int)nworkers);
+    printf("The " WHO " is ready!\n");
+    for (long i = 1; !stop && (limit == 0 || i <= limit); i++) {
+        int sd;
+
+        printf("Iteration: #%ld\n", i);
+        printf(" waiting on accept()\n");
+        do {
+            sd = accept(listen_sd, NULL, NULL);
+            if (child) {
+                child = 0;
+                workers_restart_dead(&workers, WHO);
+            }
+        } while (sd < 0 && !stop && (errno == EINTR || errno == ECONNABORTED));
+        if (sd < 0 && stop)
+            break;
+        if (sd < 0)
+            die_errno(WHO " - accept() error", EXIT_MINUS_ONE);
+        printf("accept() is OK and completed successfully!\n");
+        if (pass_descriptor(pair[0], sd) < 0)
+            perror(WHO " - sendmsg() error");
+        else
+            printf("Passed the descriptor to a worker\n");
+        close(sd);
+    }
+    close(listen_sd);
+    close(pair[0]);          /* workers see end of queue once it is drained */
+    printf("The " WHO " is shutting down\n");
+    workers_stop(&workers);
+    return 0;
+}
