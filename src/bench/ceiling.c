@@ -5,7 +5,7 @@
  *
  * Usage: ceiling [PORT [THREADS]]
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
