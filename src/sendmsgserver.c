@@ -59,6 +59,25 @@ static int pass_descriptor(int queue, int sd)
     }
 }
 
+/* Accept one connection, replacing dead workers meanwhile; -1 to stop. */
+static int accept_one(int listen_sd, struct workers *workers)
+{
+    for (;;) {
+        int sd = accept(listen_sd, NULL, NULL);
+        int accept_errno = errno;
+
+        if (child) {
+            child = 0;
+            workers_restart_dead(workers, WHO);
+        }
+        if (sd >= 0 || stop)
+            return sd;
+        errno = accept_errno;
+        if (errno != EINTR && errno != ECONNABORTED)
+            return -1;
+    }
+}
+
 int main(int argc, char *argv[])
 {
     long nworkers, limit = 0;
@@ -80,13 +99,7 @@ int main(int argc, char *argv[])
 
         printf("Iteration: #%ld\n", i);
         printf(" waiting on accept()\n");
-        do {
-            sd = accept(listen_sd, NULL, NULL);
-            if (child) {
-                child = 0;
-                workers_restart_dead(&workers, WHO);
-            }
-        } while (sd < 0 && !stop && (errno == EINTR || errno == ECONNABORTED));
+        sd = accept_one(listen_sd, &workers);
         if (sd < 0 && stop)
             break;
         if (sd < 0)

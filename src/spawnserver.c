@@ -38,13 +38,17 @@ static int accept_one(int listen_sd)
     int sd;
 
     for (;;) {
+        int accept_errno;
+
         sd = accept(listen_sd, NULL, NULL);
+        accept_errno = errno;
         if (child) {
             child = 0;
             reap_children();
         }
         if (sd >= 0 || stop)
             return sd;
+        errno = accept_errno;
         if (errno != EINTR && errno != ECONNABORTED)
             die_errno(WHO " - accept() error", EXIT_MINUS_ONE);
     }
