@@ -8,6 +8,8 @@ Writes build/bench/topologies.csv and prints a table.
 """
 import csv
 import os
+import random
+import string
 import statistics
 import subprocess
 import sys
@@ -60,8 +62,6 @@ def bench_suite():
 
 
 def main():
-    import random
-    import string
     rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
     lock = netns.take_run_lock(rid)
     os.makedirs(OUT, exist_ok=True)
@@ -91,6 +91,15 @@ def main():
         "" if status == 0 else "  (the suite FAILED: exit %d)" % status))
     with open(os.path.join(OUT, "suite.csv"), "w") as f:
         f.write("wall_s,longest_case,longest_s,ratio\n%.2f,%s,%.2f,%.3f\n" % (wall, name, longest, ratio))
+    print("\nserver designs, connections per second:")
+    import bench_designs
+    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
+    lock = netns.take_run_lock(rid)
+    try:
+        bench_designs.main(rid)
+    finally:
+        netns.sweep(run_ids=[rid], only_dead=False)
+        os.close(lock)
     return 0
 
 
