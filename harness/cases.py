@@ -18,10 +18,11 @@ PROGRAMS = ("select", "tcpserver", "tcpclient", "udpserver", "udpclient",
 WORKERS = {"spawnserver": "spawnworker", "sendmsgserver": "recvmsgworker", "acceptserver": "acceptworker"}
 CHECKS = ("tutorial", "spec")
 
-PROGRAM_VERBS = {"start", "expect", "type", "eof", "exit", "running", "signal"}
+PROGRAM_VERBS = {"start", "expect", "type", "eof", "exit", "running", "signal",
+                 "tree", "zombies", "gone", "kill-worker", "holds", "distinct-holders"}
 PEER_VERBS = {"tcp-connect", "tcp-refused", "tcp-listen", "accept", "send", "recv", "recv-eof",
               "recv-reset", "recv-nothing", "close", "reset", "udp-bind", "udp-send", "udp-reply", "udp-recv",
-              "udp-nothing", "mcast-join", "mcast-send", "mcast-recv", "tcp-state", "nothing"}
+              "udp-nothing", "mcast-join", "mcast-send", "mcast-recv", "tcp-state", "echo-burst"}
 DEFAULT_WITHIN = 5.0
 
 TOKEN_RE = re.compile(r'"((?:[^"\\]|\\.)*)"(?:\*(\d+))?|(\S+)')
@@ -111,10 +112,17 @@ def decode_bytes(raw):
 REPEAT_RE = re.compile(r"%repeat\[(\d+) x (.*?)\]%")
 
 
+def _repeat(match):
+    """%repeat[N x TEXT]%: TEXT N times; inside it \\n is a newline and %I the 1-based count."""
+    body = match.group(2).replace("\\n", "\n")
+    return "".join(body.replace("%I", str(i)) for i in range(1, int(match.group(1)) + 1))
+
+
 def decode_transcript(text):
-    """%SP, %TAB, %CR, %NUL and %repeat[N x TEXT]% (curl's notation) in an
-    expected transcript; %% is a percent sign."""
-    text = REPEAT_RE.sub(lambda m: m.group(2) * int(m.group(1)), text)
+    """%SP, %TAB, %CR, %NUL and %repeat[N x TEXT]% (curl's notation; inside
+    it \\n is a newline and %I the count) in an expected transcript; %% is a
+    percent sign."""
+    text = REPEAT_RE.sub(_repeat, text)
     out = []
     i = 0
     while i < len(text):
@@ -171,7 +179,7 @@ def parse_step(lineno, line):
         raise CaseError("unknown verb %r" % verb)
     args, opts = [], {}
     for tok in tokens[2:]:
-        if isinstance(tok, str) and re.match(r"^(within|at|from|mark|for|ttl|src|size)=", tok):
+        if isinstance(tok, str) and re.match(r"^(within|at|from|mark|for|ttl|src|by|tree)=", tok):
             key, value = tok.split("=", 1)
             opts[key] = value
         else:

@@ -194,6 +194,7 @@ class CaseRun:
         proc = Program(self.timeline, step.actor, host, self.topo.ns(host), argv, directory, PROGRAM_ENV)
         self.actors[step.actor] = proc
         proc.origin = origin
+        proc.seen_pids = set()
         proc.start()
         return proc.start_time
 
@@ -235,6 +236,146 @@ class CaseRun:
 
     def step_signal(self, step, deadline, within):
         self.program(step).signal(getattr(signal, "SIG" + step.args[0]))
+
+    # process architecture, read from /proc
+    def _tree(self, proc):
+        """Live (non-zombie) pids and zombie pids of PROC's process tree."""
+        live, zombies = [], []
+        for pid in proc.pids():
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            (zombies if state == "Z" else live).append(pid)
+        proc.seen_pids.update(live)
+        return live, zombies
+
+    def _poll(self, deadline, check):
+        """Call CHECK until it returns None (done) or the deadline; returns its last answer."""
+        while True:
+            problem = check()
+            if problem is None or time.monotonic() >= deadline:
+                return problem
+            time.sleep(0.01)
+
+    def step_tree(self, step, deadline, within):
+        proc, want = self.program(step), int(step.args[0])
+
+        def check():
+            live, _ = self._tree(proc)
+            return None if len(live) == want else live
+        live = self._poll(deadline, check)
+        self.timeline.add(step.actor, "tree", "processes %s" % (live or "as expected"))
+        if live is not None:
+            raise StepFailed("wrong number of processes in %s's tree" % step.actor,
+                             expected="%d processes" % want, actual="%d: %s" % (len(live), describe_pids(live)))
+
+    def step_zombies(self, step, deadline, within):
+        proc = self.program(step)
+        zombies = self._poll(deadline, lambda: self._tree(proc)[1] or None)
+        if zombies:
+            raise StepFailed("children left unreaped", expected="no zombie", actual="zombies %s" % zombies)
+
+    def step_gone(self, step, deadline, within):
+        """Every process ever seen in the tree has ended (no orphans)."""
+        proc = self.program(step)
+        left = self._poll(deadline, lambda: [p for p in proc.seen_pids if os.path.exists("/proc/%d" % p)
+                                            and not is_zombie(p)] or None)
+        if left:
+            raise StepFailed("processes of %s's tree outlived it" % step.actor, expected="none left",
+                             actual=describe_pids(left))
+
+    def step_kill_worker(self, step, deadline, within):
+        proc = self.program(step)
+        live, _ = self._tree(proc)
+        workers = sorted(p for p in live if p != proc.proc.pid)
+        if not workers:
+            raise StepFailed("no worker to kill", expected="a worker process", actual="none")
+        os.kill(workers[0], signal.SIGKILL)
+        self.timeline.add(step.actor, "signal", "SIGKILL to worker %d" % workers[0])
+
+    def _holders(self, proc, peer):
+        """Pids of PROC's tree holding the server side of PEER's connection."""
+        port = peer.port
+        inode = None
+        with open("/proc/%d/net/tcp" % proc.proc.pid) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if int(fields[2].split(":")[1], 16) == port and fields[3] != "0A" and fields[9] != "0":
+                    inode = fields[9]
+        if inode is None or inode == "0":
+            return None
+        target = "socket:[%s]" % inode
+        holders = []
+        for pid in self._tree(proc)[0]:
+            try:
+                fds = os.listdir("/proc/%d/fd" % pid)
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == target:
+                        holders.append(pid)
+                        break
+                except OSError:
+                    pass
+        return holders
+
+    def step_holds(self, step, deadline, within):
+        """PEER's connection is held by exactly one process: a worker (by=worker) or the server."""
+        proc = self.program(step)
+        peer = self.actors.get(step.args[0])
+        by = step.opts.get("by", "worker")
+
+        def check():
+            holders = self._holders(proc, peer)
+            if holders is None or len(holders) != 1:
+                return holders or []
+            is_server = holders[0] == proc.proc.pid
+            return None if is_server == (by == "server") else holders
+        holders = self._poll(deadline, check)
+        if holders is not None:
+            raise StepFailed("the connection of %s is not held by exactly one %s" % (step.args[0], by),
+                             expected="one %s process" % by,
+                             actual="held by %s (server is %d)" % (describe_pids(holders) or "nobody", proc.proc.pid))
+
+    def step_distinct_holders(self, step, deadline, within):
+        proc = self.program(step)
+        peers = [self.actors.get(name) for name in step.args]
+
+        def check():
+            held = [self._holders(proc, p) for p in peers]
+            flat = [h[0] for h in held if h and len(h) == 1]
+            return None if len(flat) == len(peers) and len(set(flat)) == len(flat) else held
+        held = self._poll(deadline, check)
+        if held is not None:
+            raise StepFailed("the connections are not each held by a process of their own",
+                             expected="%d distinct processes" % len(peers),
+                             actual=", ".join("%s: %s" % (n, h) for n, h in zip(step.args, held)))
+
+    def step_echo_burst(self, step, deadline, within):
+        """COUNT connections in a row, each echoing BYTES; with tree=X, X's
+        process set must stay the same all along (pre-started workers)."""
+        host, target, port, count = step.args[0], self.target(step.args[1]), int(step.args[2]), int(step.args[3])
+        data = self.data(step.args[4:])
+        watch = self.actors.get(step.opts["tree"]) if "tree" in step.opts else None
+        before = sorted(self._tree(watch)[0]) if watch else None
+        for i in range(count):
+            peer = Peer(self.timeline, "%s#%d" % (step.actor, i + 1), host, self.topo.ns(host))
+            peer.quiet = i > 0
+            peer.tcp_connect(target, port, deadline)
+            peer.send(data)
+            got = peer.recv_exact(len(data), deadline)
+            peer.stop()
+            if got != data:
+                raise StepFailed("connection %d of %d: echo differs" % (i + 1, count), expected=data, actual=got)
+            if watch:
+                now = sorted(self._tree(watch)[0])
+                if now != before:
+                    raise StepFailed("after connection %d of %d the processes changed" % (i + 1, count),
+                                     expected=describe_pids(before), actual=describe_pids(now))
+        self.timeline.add(step.actor, "burst", "%d connections echoed %d bytes each" % (count, len(data)))
 
     # TCP peers
     def step_tcp_connect(self, step, deadline, within):
@@ -467,6 +608,26 @@ def unified(expected, actual, actor):
     exp = [mark_line(l) for l in expected.split("\n")]
     act = [mark_line(l) for l in actual.split("\n")]
     return list(difflib.unified_diff(exp, act, "expected/" + actor, "actual/" + actor, lineterm="", n=3))
+
+
+def is_zombie(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
+
+
+def describe_pids(pids):
+    """pid(name) for each pid, from /proc/PID/comm."""
+    out = []
+    for pid in pids:
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                out.append("%d(%s)" % (pid, f.read().strip()))
+        except OSError:
+            out.append("%d(gone)" % pid)
+    return " ".join(out)
 
 
 def unrunnable(path):

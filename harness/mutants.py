@@ -18,6 +18,8 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from cases import WORKERS  # noqa: E402
 LIST = os.path.join(ROOT, "tests", "mutants", "mutants.list")
 BUILD = os.path.join(ROOT, "build", "mutants")
 CFLAGS = ["-std=c11", "-O2", "-g", "-w"]  # a mutant may leave a variable unused
@@ -53,12 +55,14 @@ def build(name, program, source, sed):
         if f.read() == before:
             raise RuntimeError("sed expression changed nothing in %s" % source)
     os.makedirs(os.path.join(top, "bin"))
-    cc = subprocess.run(["gcc"] + CFLAGS + ["-o", os.path.join(top, "bin", program),
-                         os.path.join(top, "src", program + ".c"), os.path.join(top, "src", "sockutil.c"),
-                         os.path.join(top, "src", "design.c")],
-                        capture_output=True, text=True)
-    if cc.returncode != 0:
-        raise RuntimeError("does not compile:\n" + cc.stderr)
+    # A design server comes with its worker program, both from the mutated sources.
+    for prog in [program] + ([WORKERS[program]] if program in WORKERS else []):
+        cc = subprocess.run(["gcc"] + CFLAGS + ["-o", os.path.join(top, "bin", prog),
+                             os.path.join(top, "src", prog + ".c"), os.path.join(top, "src", "sockutil.c"),
+                             os.path.join(top, "src", "design.c")],
+                            capture_output=True, text=True)
+        if cc.returncode != 0:
+            raise RuntimeError("does not compile:\n" + cc.stderr)
     return os.path.join(top, "bin")
 
 

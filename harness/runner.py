@@ -138,7 +138,7 @@ class Program:
             if not self.truncated:
                 self.truncated = True
                 self.timeline.add(self.actor, "note", "output cap of %d bytes reached" % OUTPUT_CAP)
-                self.signal(signal.SIGKILL)
+                self.signal(signal.SIGKILL, group=True)
         self.output += chunk
         data = self.partial + chunk
         *lines, self.partial = data.split(b"\n")
@@ -202,10 +202,11 @@ class Program:
         os.write(self.master, data)
         self.timeline.add(self.actor, "stdin", visible(data))
 
-    def signal(self, signum):
+    def signal(self, signum, group=False):
+        """Send SIGNUM to the program (GROUP: to its whole process group)."""
         if self.proc and self.proc.poll() is None:
             try:
-                os.killpg(self.proc.pid, signum)
+                (os.killpg if group else os.kill)(self.proc.pid, signum)
                 self.timeline.add(self.actor, "signal", signal.Signals(signum).name)
             except ProcessLookupError:
                 pass
@@ -214,7 +215,7 @@ class Program:
         """Kill the process group and reap; close the terminal."""
         if self.proc is None:
             return
-        self.signal(signal.SIGKILL)
+        self.signal(signal.SIGKILL, group=True)
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -281,8 +282,11 @@ class Peer:
     def describe(self):
         return "%s: scripted peer of the harness on host %s (%s)" % (self.actor, self.host, self.ns)
 
+    quiet = False    # a peer of a burst records only its first connection
+
     def note(self, kind, text):
-        self.timeline.add(self.actor, kind, text)
+        if not self.quiet:
+            self.timeline.add(self.actor, kind, text)
 
     @property
     def port(self):

@@ -38,8 +38,8 @@ int main(int argc, char *argv[])
     workers_start(&workers, WHO, "acceptworker", listen_sd, (int)nworkers);
     printf("The " WHO " is ready!\n");
     while (!stop) {
-        pause();
-        if (child) {
+        design_wait(-1);
+        if (child && !stop) {
             child = 0;
             workers_restart_dead(&workers, WHO);
         }

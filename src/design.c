@@ -1,10 +1,11 @@
 /* design.c - shared pieces of the four server designs; see design.h. */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include "design.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,8 @@ pid_t design_spawn(const char *program, const char *arg)
 {
     char path[PATH_MAX];
     char *argv[3];
+    posix_spawnattr_t attr;
+    sigset_t none, defaults;
     pid_t pid;
     int rc;
 
@@ -106,8 +109,16 @@ pid_t design_spawn(const char *program, const char *arg)
     argv[0] = path;
     argv[1] = (char *)arg;
     argv[2] = NULL;
-    fflush(stdout);
-    rc = posix_spawn(&pid, path, NULL, NULL, argv, environ);
+    /* The worker starts with no signal blocked and default dispositions. */
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn(&pid, path, NULL, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
     if (rc != 0) {
         errno = rc;
         return -1;
@@ -115,8 +126,10 @@ pid_t design_spawn(const char *program, const char *arg)
     return pid;
 }
 
+static sigset_t blocked;            /* the servers' signals, blocked outside waits */
 static volatile sig_atomic_t *stop_flag;
 static volatile sig_atomic_t *child_flag;
+static sigset_t unblocked;          /* the mask inside design_wait() */
 
 static void on_signal(int signum)
 {
@@ -139,6 +152,37 @@ void design_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *child)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGCHLD, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGTERM);
+    sigaddset(&blocked, SIGINT);
+    sigaddset(&blocked, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &blocked, &unblocked);
+}
+
+int design_wait(int fd)
+{
+    struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+    if (fd < 0) {
+        sigsuspend(&unblocked);
+        return 0;
+    }
+    return ppoll(&pfd, 1, NULL, &unblocked) > 0 ? 1 : 0;
+}
+
+int design_accept(int listen_sd, int flags)
+{
+    for (;;) {
+        int sd = accept4(listen_sd, NULL, NULL, flags);
+        if (sd >= 0)
+            return sd;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+            return -1;
+        if (!design_wait(listen_sd)) {
+            errno = 0;
+            return -1;
+        }
+    }
 }
 
 void workers_start(struct workers *w, const char *who, const char *program, int fd, int count)
@@ -177,26 +221,34 @@ void workers_restart_dead(struct workers *w, const char *who)
     }
 }
 
-void workers_stop(struct workers *w)
+/* Reap the workers that ended; returns how many are still alive. */
+static int workers_alive(struct workers *w)
 {
-    struct timespec pause = { 0, 10 * 1000 * 1000 };
     int alive = 0;
 
+    for (int i = 0; i < w->count; i++) {
+        if (w->pid[i] > 0 && waitpid(w->pid[i], NULL, WNOHANG) == 0)
+            alive++;
+        else
+            w->pid[i] = -1;
+    }
+    return alive;
+}
+
+void workers_wait(struct workers *w, int seconds)
+{
+    struct timespec pause = { 0, 10 * 1000 * 1000 };
+
+    for (int round = 0; round < seconds * 100 && workers_alive(w) > 0; round++)
+        nanosleep(&pause, NULL);
+}
+
+void workers_stop(struct workers *w)
+{
     for (int i = 0; i < w->count; i++)
         if (w->pid[i] > 0)
             kill(w->pid[i], SIGTERM);
-    for (int round = 0; round < 200; round++) {        /* at most 2 s */
-        alive = 0;
-        for (int i = 0; i < w->count; i++) {
-            if (w->pid[i] > 0 && waitpid(w->pid[i], NULL, WNOHANG) == 0)
-                alive++;
-            else
-                w->pid[i] = -1;
-        }
-        if (alive == 0)
-            return;
-        nanosleep(&pause, NULL);
-    }
+    workers_wait(w, 2);
     for (int i = 0; i < w->count; i++)
         if (w->pid[i] > 0) {
             kill(w->pid[i], SIGKILL);
@@ -204,8 +256,32 @@ void workers_stop(struct workers *w)
         }
 }
 
-void reap_children(void)
+void workers_reap(struct workers *w)
 {
-    while (waitpid(-1, NULL, WNOHANG) > 0)
-        ;
+    pid_t dead;
+
+    while ((dead = waitpid(-1, NULL, WNOHANG)) > 0)
+        for (int i = 0; i < w->count; i++)
+            if (w->pid[i] == dead)
+                w->pid[i] = -1;
+}
+
+pid_t workers_add(struct workers *w, const char *program, const char *arg)
+{
+    int slot;
+
+    for (;;) {
+        for (slot = 0; slot < w->count && w->pid[slot] > 0; slot++)
+            ;
+        if (slot < DESIGN_MAX_WORKERS)
+            break;
+        pid_t dead = wait(NULL);          /* all slots busy: wait for one */
+        for (int i = 0; i < w->count; i++)
+            if (w->pid[i] == dead)
+                w->pid[i] = -1;
+    }
+    w->pid[slot] = design_spawn(program, arg);
+    if (slot == w->count)
+        w->count++;
+    return w->pid[slot];
 }

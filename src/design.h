@@ -31,8 +31,18 @@ int design_fd_arg(const char *text);
 pid_t design_spawn(const char *program, const char *arg);
 
 /* Signals that the servers handle: SIGTERM/SIGINT set *stop, SIGCHLD sets
- * *child.  Installed without SA_RESTART so accept() returns EINTR. */
+ * *child.  They stay blocked except inside design_wait(), so a signal can
+ * never slip in between the check of a flag and a blocking call. */
 void design_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *child);
+
+/* Wait until FD is readable (FD < 0: until any signal).  Returns 1 when
+ * readable, 0 when a handled signal arrived (check the flags). */
+int design_wait(int fd);
+
+/* Accept one connection on the non-blocking listening socket LISTEN_SD
+ * (FLAGS as accept4), waiting with design_wait().  Returns the descriptor,
+ * or -1 when a signal arrived (0 == errno) or on error (errno set). */
+int design_accept(int listen_sd, int flags);
 
 /* A set of pre-started workers, each started as PROGRAM ARG. */
 struct workers {
@@ -48,10 +58,17 @@ void workers_start(struct workers *w, const char *who, const char *program, int 
 /* Reap dead workers and start a replacement for each, with a console line. */
 void workers_restart_dead(struct workers *w, const char *who);
 
+/* Wait up to SECONDS for every worker to end by itself. */
+void workers_wait(struct workers *w, int seconds);
+
 /* SIGTERM every worker and wait (bounded) for all; SIGKILL the rest. */
 void workers_stop(struct workers *w);
 
-/* Reap any exited child without blocking (spawn design's workers). */
-void reap_children(void);
+/* Reap the workers that ended, without blocking; free their slots. */
+void workers_reap(struct workers *w);
+
+/* Start PROGRAM ARG as one more worker in a free slot (waiting for one to
+ * end when all DESIGN_MAX_WORKERS are busy).  Returns the pid or -1. */
+pid_t workers_add(struct workers *w, const char *program, const char *arg);
 
 #endif

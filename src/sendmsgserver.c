@@ -6,8 +6,9 @@
  * Usage: sendmsgserver WORKERS [CONNECTIONS]   (default 0: until SIGTERM)
  * Console lines in the style of iserver; see tests/SPEC.md "Server designs".
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,17 +64,17 @@ static int pass_descriptor(int queue, int sd)
 static int accept_one(int listen_sd, struct workers *workers)
 {
     for (;;) {
-        int sd = accept(listen_sd, NULL, NULL);
-        int accept_errno = errno;
+        int sd = design_accept(listen_sd, SOCK_CLOEXEC);
+        int accept_errno = errno;     /* reaping below may change errno */
 
-        if (child) {
+        if (child && !stop) {
             child = 0;
             workers_restart_dead(workers, WHO);
         }
         if (sd >= 0 || stop)
             return sd;
         errno = accept_errno;
-        if (errno != EINTR && errno != ECONNABORTED)
+        if (errno != 0)
             return -1;
     }
 }
@@ -89,8 +90,11 @@ int main(int argc, char *argv[])
         usage(argv[0]);
     design_signals(&stop, &child);
     listen_sd = design_listen(WHO);
+    if (fcntl(listen_sd, F_SETFL, O_NONBLOCK) < 0)
+        die_errno(WHO " - fcntl() error", EXIT_MINUS_ONE);
     /* The queue: the server keeps pair[0]; every worker inherits pair[1]. */
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) < 0)
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0
+        || fcntl(pair[1], F_SETFD, 0) < 0)
         die_errno(WHO " - socketpair() error", EXIT_MINUS_ONE);
     workers_start(&workers, WHO, "recvmsgworker", pair[1], (int)nworkers);
     printf("The " WHO " is ready!\n");
@@ -114,6 +118,8 @@ int main(int argc, char *argv[])
     close(listen_sd);
     close(pair[0]);          /* workers see end of queue once it is drained */
     printf("The " WHO " is shutting down\n");
+    if (!stop)
+        workers_wait(&workers, 5);   /* the last clients are served first */
     workers_stop(&workers);
     return 0;
 }

@@ -7,10 +7,10 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "design.h"
@@ -19,6 +19,7 @@
 #define WHO "Spawnserver"
 
 static volatile sig_atomic_t stop, child;
+static struct workers workers;      /* the workers alive now, one per connection */
 
 /* The number of connections to serve (0: no limit), strictly parsed. */
 static long connection_limit(int argc, char *argv[])
@@ -32,24 +33,22 @@ static long connection_limit(int argc, char *argv[])
     return limit;
 }
 
-/* Accept one connection; -1 when a signal asks to stop. */
+/* Accept one connection (inherited by the worker: no CLOEXEC), reaping
+ * workers meanwhile; -1 when a signal asks to stop. */
 static int accept_one(int listen_sd)
 {
-    int sd;
-
     for (;;) {
-        int accept_errno;
+        int sd = design_accept(listen_sd, 0);
+        int accept_errno = errno;     /* reaping below may change errno */
 
-        sd = accept(listen_sd, NULL, NULL);
-        accept_errno = errno;
         if (child) {
             child = 0;
-            reap_children();
+            workers_reap(&workers);
         }
         if (sd >= 0 || stop)
             return sd;
         errno = accept_errno;
-        if (errno != EINTR && errno != ECONNABORTED)
+        if (errno != 0)
             die_errno(WHO " - accept() error", EXIT_MINUS_ONE);
     }
 }
@@ -60,7 +59,7 @@ static void hand_over(int sd)
     char arg[16];
 
     snprintf(arg, sizeof(arg), "%d", sd);
-    if (design_spawn("spawnworker", arg) < 0)
+    if (workers_add(&workers, "spawnworker", arg) < 0)
         perror(WHO " - posix_spawn() error");
     else
         printf("Spawned a worker for the connection\n");
@@ -74,6 +73,8 @@ int main(int argc, char *argv[])
 
     design_signals(&stop, &child);
     listen_sd = design_listen(WHO);
+    if (fcntl(listen_sd, F_SETFL, O_NONBLOCK) < 0)
+        die_errno(WHO " - fcntl() error", EXIT_MINUS_ONE);
     printf("The " WHO " is ready!\n");
     for (long i = 1; !stop && (limit == 0 || i <= limit); i++) {
         int sd;
@@ -88,7 +89,8 @@ int main(int argc, char *argv[])
     }
     close(listen_sd);
     printf("The " WHO " is shutting down\n");
-    while (wait(NULL) > 0)      /* the last workers finish their clients */
-        ;
+    if (!stop)
+        workers_wait(&workers, 5);   /* the last clients are served first */
+    workers_stop(&workers);
     return 0;
 }
