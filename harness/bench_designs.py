@@ -167,6 +167,11 @@ def main(rid):
         ok = ratio >= target
         failed += not ok
         print("  %-40s %6.2f  %s" % (name, ratio, "ok" if ok else "BELOW TARGET"))
+    designs = ("iterative", "spawn", "sendmsg", "accept")
+    best = {link: max(designs, key=lambda d: value(rows, d, link, 16)) for link in LINKS}
+    holds = all(b == "accept" for b in best.values())
+    print("\nverdict on the tutorial's claim (multiple accept() performs best, at 16 clients): %s (best: %s)" % (
+        "holds" if holds else "does not hold", ", ".join("%s %s" % (l, b) for l, b in best.items())))
     sat = value(rows, "ceiling", "bare", 4) / value(rows, "ceiling", "bare", 16)
     print("  ceiling at 4 clients / at 16 clients: %.2f (near 1: the machine, not the client count, is the limit)" % sat)
     print("\nwritten: %s, %s" % (os.path.relpath(csv_path, ROOT), os.path.relpath(png_path, ROOT)))
