@@ -8,7 +8,6 @@ reader thread stamps each line on the case's Timeline.
 Peer: the harness's own sockets, created inside a namespace (setns in a
 short-lived thread), counting every byte they send and receive.
 """
-import ctypes
 import os
 import pty
 import select
@@ -20,13 +19,11 @@ import termios
 import threading
 import time
 
-from netns import descendants
+from netns import descendants, in_netns
 
 OUTPUT_CAP = 1 << 20          # bytes kept per process; more is a failure
-CLONE_NEWNET = 0x40000000
 IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)   # <linux/in.h>
 IP_TTL = getattr(socket, "IP_TTL", 2)
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 class Timeline:
@@ -237,27 +234,8 @@ class Program:
 
 # --- scripted peers ------------------------------------------------------
 def socket_in(ns, family, kind, proto=0):
-    """A socket created inside network namespace NS (setns in its own thread)."""
-    result = {}
-
-    def make():
-        try:
-            fd = os.open("/run/netns/" + ns, os.O_RDONLY)
-            try:
-                if _libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns(%s)" % ns)
-            finally:
-                os.close(fd)
-            result["sock"] = socket.socket(family, kind, proto)
-        except BaseException as exc:
-            result["error"] = exc
-
-    thread = threading.Thread(target=make)
-    thread.start()
-    thread.join(10)
-    if "error" in result:
-        raise result["error"]
-    return result["sock"]
+    """A socket created inside network namespace NS (it stays bound to NS)."""
+    return in_netns(ns, socket.socket, family, kind, proto)
 
 
 class PeerError(Exception):

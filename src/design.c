@@ -78,6 +78,70 @@ int design_fd_arg(const char *text)
     return (int)fd;
 }
 
+/* A control buffer for one descriptor, aligned for struct cmsghdr. */
+union fd_control {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+};
+
+/* MSG with one byte of data in BYTE and room for one descriptor in CONTROL. */
+static void one_fd_message(struct msghdr *msg, struct iovec *iov, char *byte, union fd_control *control)
+{
+    iov->iov_base = byte;
+    iov->iov_len = 1;
+    memset(msg, 0, sizeof(*msg));
+    memset(control, 0, sizeof(*control));
+    msg->msg_iov = iov;
+    msg->msg_iovlen = 1;
+    msg->msg_control = control->buf;
+    msg->msg_controllen = sizeof(control->buf);
+}
+
+int design_send_descriptor(int queue, int fd)
+{
+    char byte = 'D';
+    struct iovec iov;
+    union fd_control control;
+    struct msghdr msg;
+    struct cmsghdr *cmsg;
+
+    one_fd_message(&msg, &iov, &byte, &control);
+    cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    for (;;) {
+        if (sendmsg(queue, &msg, MSG_NOSIGNAL) == 1)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+int design_recv_descriptor(int queue)
+{
+    char byte;
+    struct iovec iov;
+    union fd_control control;
+    struct msghdr msg;
+    struct cmsghdr *cmsg;
+    ssize_t got;
+    int fd;
+
+    one_fd_message(&msg, &iov, &byte, &control);
+    do
+        got = recvmsg(queue, &msg, MSG_CMSG_CLOEXEC);
+    while (got < 0 && errno == EINTR);
+    if (got <= 0)
+        return -1;
+    cmsg = CMSG_FIRSTHDR(&msg);
+    if (cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+        return -2;
+    memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+    return fd;
+}
+
 /* The folder of the running executable, with a trailing slash. */
 static int own_folder(char *dir, size_t cap)
 {

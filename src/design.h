@@ -26,6 +26,14 @@ int design_echo(int fd);
 /* Parse a descriptor number given on the command line (0..65535). */
 int design_fd_arg(const char *text);
 
+/* Send descriptor FD as SCM_RIGHTS over the AF_UNIX socket QUEUE (one
+ * byte of data with it).  Returns 0, or -1 with errno set. */
+int design_send_descriptor(int queue, int fd);
+
+/* Receive the next descriptor from QUEUE (close-on-exec).  Returns it, -1
+ * at end of queue or on error, -2 for a message without a descriptor. */
+int design_recv_descriptor(int queue);
+
 /* Start PROGRAM (a file in the folder of the running executable) with the
  * single argument ARG.  Returns the pid, or -1 with errno set. */
 pid_t design_spawn(const char *program, const char *arg);

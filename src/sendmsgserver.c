@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,37 +26,6 @@ static void usage(const char *progname)
     printf("Usage: %s WORKERS(1-%d) [number of connections, 0 = until terminated]\n", progname,
            DESIGN_MAX_WORKERS);
     exit(EXIT_MINUS_ONE);
-}
-
-/* Pass descriptor SD over the AF_UNIX socket QUEUE with SCM_RIGHTS. */
-static int pass_descriptor(int queue, int sd)
-{
-    char byte = 'D';
-    struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } control;
-    struct msghdr msg;
-    struct cmsghdr *cmsg;
-
-    memset(&msg, 0, sizeof(msg));
-    memset(&control, 0, sizeof(control));
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.buf;
-    msg.msg_controllen = sizeof(control.buf);
-    cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cmsg), &sd, sizeof(int));
-    for (;;) {
-        if (sendmsg(queue, &msg, MSG_NOSIGNAL) == 1)
-            return 0;
-        if (errno != EINTR)
-            return -1;
-    }
 }
 
 /* Accept one connection, replacing dead workers meanwhile; -1 to stop. */
@@ -109,7 +77,7 @@ int main(int argc, char *argv[])
         if (sd < 0)
             die_errno(WHO " - accept() error", EXIT_MINUS_ONE);
         printf("accept() is OK and completed successfully!\n");
-        if (pass_descriptor(pair[0], sd) < 0)
+        if (design_send_descriptor(pair[0], sd) < 0)
             perror(WHO " - sendmsg() error");
         else
             printf("Passed the descriptor to a worker\n");
