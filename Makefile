@@ -15,7 +15,7 @@ LIB      := src/sockutil.c src/sockutil.h src/design.c src/design.h
 BIN      := build/bin
 SANBIN   := build/sanitize/bin
 
-.PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest
+.PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest lab
 .DEFAULT_GOAL := all
 
 all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS))
@@ -51,6 +51,10 @@ deps:
 
 cases:
 	@$(PYTHON) harness/sockconf.py list
+
+# Namespaces to run the programs by hand (TOPO=pair|lan|routed); Ctrl-C removes them.
+lab: all
+	@$(PYTHON) harness/sockconf.py lab $(or $(TOPO),pair)
 
 # The project's own tests: unit tests, the suite on the plain and on the
 # sanitizer build, the harness's self-checks and the mutants.

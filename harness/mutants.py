@@ -66,6 +66,31 @@ def build(name, program, source, sed):
     return os.path.join(top, "bin")
 
 
+def run_unit(name, source, sed):
+    """Build the CUnit tests against a mutated helper: they must fail."""
+    top = os.path.join(BUILD, name)
+    shutil.rmtree(top, ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "src"), os.path.join(top, "src"))
+    path = os.path.join(top, "src", source)
+    with open(path) as f:
+        before = f.read()
+    subprocess.run(["sed", "-i", "-e", sed, path], check=True)
+    with open(path) as f:
+        if f.read() == before:
+            return "error", "sed expression changed nothing in %s" % source, set()
+    binary = os.path.join(top, "test_sockutil")
+    cc = subprocess.run(["gcc"] + CFLAGS + ["-I", os.path.join(top, "src"), "-o", binary,
+                         os.path.join(ROOT, "tests", "unit", "test_sockutil.c"), path, "-lcunit"],
+                        capture_output=True, text=True)
+    if cc.returncode != 0:
+        return "error", "does not compile:\n" + cc.stderr, set()
+    proc = subprocess.run(["unshare", "--net", binary], capture_output=True, text=True, timeout=60)
+    failed = sorted(set(re.findall(r"Test: (.*?) \.\.\.FAILED", proc.stdout)))
+    if proc.returncode != 0:
+        return "rejected", "", {"unit: " + (", ".join(failed) or "crashed (status %d)" % proc.returncode)}
+    return "SURVIVED", "the unit tests still pass", set()
+
+
 def failed_cases(junit):
     """Names of the cases that failed in a JUnit file."""
     names = set()
@@ -78,6 +103,9 @@ def failed_cases(junit):
 def run_one(mutant):
     name, program, source, sed, what = mutant
     started = time.monotonic()
+    if program == "unit":
+        verdict, detail, killers = run_unit(name, source, sed)
+        return name, verdict, detail, killers, time.monotonic() - started
     try:
         bindir = build(name, program, source, sed)
     except (RuntimeError, subprocess.CalledProcessError) as exc:

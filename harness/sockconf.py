@@ -5,6 +5,7 @@
   sockconf.py list
   sockconf.py mutants [--only NAME]
   sockconf.py sweep
+  sockconf.py lab [pair|lan|routed] [--minutes N]
 
 Checks what the suite needs before any case runs and says what is wrong.
 """
@@ -101,6 +102,38 @@ def cmd_run(args):
     sys.exit(status)
 
 
+def cmd_lab(args):
+    """Build a topology for running the programs by hand; remove it on Ctrl-C,
+    SIGTERM or after --minutes."""
+    import tempfile
+    import time
+    preflight(None)
+    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
+    lock = netns.take_run_lock(rid)
+    os.environ["SOCKCONF_RUN"] = rid
+    signal.signal(signal.SIGTERM, netns.terminate_run)
+    tmp = tempfile.mkdtemp(prefix="sockconf-%s-" % rid)
+    topo = netns.Topology(netns.parse_spec(args.topology), "sc%s-lab" % rid, tmp)
+    try:
+        topo.up()
+        bindir = os.path.join(ROOT, "build", "bin")
+        print("sockconf lab: topology %s is up (names: %s)" % (args.topology, ", ".join(
+            "%s -> %s" % kv for kv in sorted(topo.names.items()))))
+        for host in topo.spec.hosts:
+            print("  host %-2s %-14s  cd %s && ip netns exec %s ./PROGRAM" % (
+                host, topo.address(host), os.path.relpath(bindir), topo.ns(host)))
+        print("Ctrl-C (or %d minutes) removes it." % args.minutes)
+        time.sleep(args.minutes * 60)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        topo.down()
+        netns.sweep(run_ids=[rid], only_dead=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.close(lock)
+        print("sockconf lab: removed")
+
+
 def cmd_mutants(args):
     import mutants
     sys.exit(mutants.main(args.only, run_suite))
@@ -117,10 +150,13 @@ def main():
     run.add_argument("pytest", nargs="*")
     sub.add_parser("list")
     sub.add_parser("sweep")
+    lab = sub.add_parser("lab")
+    lab.add_argument("topology", nargs="?", default="pair", choices=("pair", "lan", "routed"))
+    lab.add_argument("--minutes", type=int, default=60)
     mut = sub.add_parser("mutants")
     mut.add_argument("--only")
     args = parser.parse_args()
-    {"run": cmd_run, "list": cmd_list, "sweep": cmd_sweep, "mutants": cmd_mutants}[args.cmd](args)
+    {"run": cmd_run, "list": cmd_list, "sweep": cmd_sweep, "lab": cmd_lab, "mutants": cmd_mutants}[args.cmd](args)
 
 
 if __name__ == "__main__":
