@@ -14,7 +14,7 @@ import socket
 import subprocess
 import time
 
-from cases import DEFAULT_WITHIN, Quoted, decode_bytes
+from cases import DEFAULT_WITHIN, WORKERS, Quoted, decode_bytes
 from netns import Topology, TopologyError, parse_spec
 from runner import Peer, PeerError, Program, Timeline, visible
 
@@ -188,6 +188,8 @@ class CaseRun:
         directory, origin = self.dirs[program]
         path = os.path.join(directory, program)
         problem = unrunnable(path)
+        if not problem and program in WORKERS and unrunnable(os.path.join(directory, WORKERS[program])):
+            problem = "its worker program %s: %s" % (WORKERS[program], unrunnable(os.path.join(directory, WORKERS[program])))
         if problem:
             raise StepFailed("%s (%s) cannot run: %s" % (path, origin, problem))
         argv = ["./" + program] + [self.word(a) for a in step.args[2:]]

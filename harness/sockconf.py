@@ -23,9 +23,9 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import netns  # noqa: E402
-from cases import PROGRAMS, load_all  # noqa: E402
+from cases import PROGRAMS, WORKERS, load_all  # noqa: E402
 
-WORKERS = 6   # cases mostly wait on the network: more workers than cores
+XDIST_WORKERS = 6   # cases mostly wait on the network: more workers than cores
 
 
 def die(message, status=2):
@@ -52,6 +52,9 @@ def preflight(impl):
         missing = [p for p in PROGRAMS if p not in present]
         if missing:
             print("sockconf: not provided (their cases are skipped): %s" % " ".join(missing))
+        for server, worker in WORKERS.items():
+            if server in present and not os.path.exists(os.path.join(impl, worker)):
+                print("sockconf: %s is there but its worker %s is not: its cases will fail" % (server, worker))
 
 
 def cmd_list(args):
@@ -80,7 +83,7 @@ def run_suite(impl=None, cases=None, strict=False, label="conformance", extra=()
     shutil.rmtree(os.path.join(ROOT, "build", "artifacts", label), ignore_errors=True)
     os.makedirs(reports, exist_ok=True)
     argv = [os.path.join(HERE, "test_conformance.py"), "-p", "no:cacheprovider", "-q", "-rfEsx",
-            "-n", str(WORKERS), "--junitxml", os.path.join(reports, label + ".junit.xml"),
+            "-n", str(XDIST_WORKERS), "--junitxml", os.path.join(reports, label + ".junit.xml"),
             "-o", "junit_family=xunit2", "--rootdir", HERE] + list(extra)
     signal.signal(signal.SIGTERM, netns.terminate_run)
     try:
