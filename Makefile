@@ -57,10 +57,12 @@ lab: all
 	@$(PYTHON) harness/sockconf.py lab $(or $(TOPO),pair)
 
 # The project's own tests: unit tests, the suite on the plain and on the
-# sanitizer build, the harness's self-checks and the mutants.
+# sanitizer build and on a second implementation (tests/alt, Python), the
+# harness's self-checks and the mutants.
 check: deps unit all sanitize
 	$(PYTHON) harness/sockconf.py run --label plain
 	$(PYTHON) harness/sockconf.py run --impl $(SANBIN) --strict --label sanitize
+	$(PYTHON) harness/sockconf.py run --impl tests/alt --strict --label alt
 	$(MAKE) --no-print-directory selftest mutants
 
 # The harness's own promises: CASE=, IMPL=, unrunnable programs, signals.
