@@ -42,8 +42,9 @@ def parse_list(path=LIST):
     return mutants
 
 
-def build(name, program, source, sed):
-    """Copy src/, apply SED to SOURCE (it must change it), compile PROGRAM."""
+def mutated_sources(name, source, sed):
+    """Copy src/ to build/mutants/NAME/src and apply SED to SOURCE, which it
+    must change.  Returns the mutant's top folder."""
     top = os.path.join(BUILD, name)
     shutil.rmtree(top, ignore_errors=True)
     shutil.copytree(os.path.join(ROOT, "src"), os.path.join(top, "src"))
@@ -54,6 +55,12 @@ def build(name, program, source, sed):
     with open(path) as f:
         if f.read() == before:
             raise RuntimeError("sed expression changed nothing in %s" % source)
+    return top
+
+
+def build(name, program, source, sed):
+    """The mutated PROGRAM (and its worker) compiled into build/mutants/NAME/bin."""
+    top = mutated_sources(name, source, sed)
     os.makedirs(os.path.join(top, "bin"))
     # A design server comes with its worker program, both from the mutated sources.
     for prog in [program] + ([WORKERS[program]] if program in WORKERS else []):
@@ -68,16 +75,11 @@ def build(name, program, source, sed):
 
 def run_unit(name, source, sed):
     """Build the CUnit tests against a mutated helper: they must fail."""
-    top = os.path.join(BUILD, name)
-    shutil.rmtree(top, ignore_errors=True)
-    shutil.copytree(os.path.join(ROOT, "src"), os.path.join(top, "src"))
+    try:
+        top = mutated_sources(name, source, sed)
+    except RuntimeError as exc:
+        return "error", str(exc), set()
     path = os.path.join(top, "src", source)
-    with open(path) as f:
-        before = f.read()
-    subprocess.run(["sed", "-i", "-e", sed, path], check=True)
-    with open(path) as f:
-        if f.read() == before:
-            return "error", "sed expression changed nothing in %s" % source, set()
     binary = os.path.join(top, "test_sockutil")
     cc = subprocess.run(["gcc"] + CFLAGS + ["-I", os.path.join(top, "src"), "-o", binary,
                          os.path.join(ROOT, "tests", "unit", "test_sockutil.c"), path, "-lcunit"],
