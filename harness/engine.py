@@ -450,6 +450,34 @@ class CaseRun:
             raise StepFailed("no socket of local port %d in %s on host %s" % (port, state, host),
                              expected=state, actual=" ".join(k for k, v in TCP_STATES.items() if v in states) or "none")
 
+    # network faults with nftables (this kernel has no netem)
+    def _nft(self, host, script):
+        proc = subprocess.run(["ip", "netns", "exec", self.topo.ns(host), "nft", "-f", "-"], input=script,
+                              capture_output=True, text=True, timeout=10)
+        if proc.returncode != 0:
+            raise StepFailed("nft failed on host %s: %s" % (host, proc.stderr.strip()))
+
+    def step_nft_drop(self, step, deadline, within):
+        """Drop the packets HOST receives that match MATCH (an nft expression), counting them."""
+        host, match = step.args[0], self.word(step.args[1])
+        self._nft(host, "table inet sockconf {\n chain input {\n  type filter hook input priority 0;\n"
+                        "  %s counter drop\n }\n}\n" % match)
+        self.timeline.add("harness", "nft", "host %s drops: %s" % (host, match))
+
+    def step_nft_dropped(self, step, deadline, within):
+        """Exactly N packets were dropped on HOST (polled until the deadline)."""
+        host, want = step.args[0], int(step.args[1])
+
+        def count():
+            out = subprocess.run(["ip", "netns", "exec", self.topo.ns(host), "nft", "list", "table", "inet",
+                                  "sockconf"], capture_output=True, text=True, timeout=10).stdout
+            return sum(int(n) for n in re.findall(r"counter packets (\d+)", out))
+        got = self._poll(deadline, lambda: None if count() == want else count())
+        self.timeline.add("harness", "nft", "host %s dropped %d packets" % (host, want if got is None else got))
+        if got is not None:
+            raise StepFailed("wrong number of dropped packets on host %s" % host,
+                             expected="%d packets" % want, actual="%d packets" % got)
+
     # UDP and multicast peers
     def step_udp_bind(self, step, deadline, within):
         port = int(step.args[1]) if len(step.args) > 1 else 0
