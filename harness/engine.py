@@ -458,11 +458,14 @@ class CaseRun:
             raise StepFailed("nft failed on host %s: %s" % (host, proc.stderr.strip()))
 
     def step_nft_drop(self, step, deadline, within):
-        """Drop the packets HOST receives that match MATCH (an nft expression), counting them."""
+        """Drop the packets HOST receives (hook=output: sends) that match MATCH, counting them."""
         host, match = step.args[0], self.word(step.args[1])
-        self._nft(host, "table inet sockconf {\n chain input {\n  type filter hook input priority 0;\n"
-                        "  %s counter drop\n }\n}\n" % match)
-        self.timeline.add("harness", "nft", "host %s drops: %s" % (host, match))
+        hook = step.opts.get("hook", "input")
+        if hook not in ("input", "output"):
+            raise StepFailed("hook= is input or output")
+        self._nft(host, "table inet sockconf {\n chain %s {\n  type filter hook %s priority 0;\n"
+                        "  %s counter drop\n }\n}\n" % (hook, hook, match))
+        self.timeline.add("harness", "nft", "host %s drops (%s): %s" % (host, hook, match))
 
     def step_nft_dropped(self, step, deadline, within):
         """Exactly N packets were dropped on HOST (polled until the deadline)."""
