@@ -41,9 +41,6 @@ class Quoted:
     raw: str
     repeat: int = 1
 
-    def text(self, subst):
-        return subst(self.raw)
-
 
 @dataclass
 class Step:
@@ -83,9 +80,6 @@ class Case:
             if step.verb == "start" and step.args[1] not in seen:
                 seen.append(step.args[1])
         return seen
-
-    def actors_of(self, program):
-        return [s.actor for s in self.steps if s.verb == "start" and s.args[1] == program]
 
 
 def decode_bytes(raw):

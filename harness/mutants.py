@@ -130,7 +130,7 @@ def run_one(mutant):
         time.monotonic() - started
 
 
-def main(only=None, _run_suite=None):
+def main(only=None):
     sys.path.insert(0, HERE)
     from cases import load_all
     mutants = [m for m in parse_list() if not only or re.fullmatch(only.replace("*", ".*"), m[0])]

@@ -254,7 +254,6 @@ class Peer:
         self.listener = None
         self.sent = 0
         self.received = 0
-        self.pending = b""
         self.last_src = None       # (addr, port) of the last datagram received
 
     def describe(self):
@@ -309,8 +308,7 @@ class Peer:
 
     def recv_exact(self, count, deadline):
         """Receive COUNT bytes, or fewer if EOF or the deadline comes first."""
-        buf = self.pending
-        self.pending = b""
+        buf = b""
         while len(buf) < count:
             left = deadline - time.monotonic()
             if left <= 0:

@@ -139,7 +139,7 @@ def cmd_lab(args):
 
 def cmd_mutants(args):
     import mutants
-    sys.exit(mutants.main(args.only, run_suite))
+    sys.exit(mutants.main(args.only))
 
 
 def main():
