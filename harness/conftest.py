@@ -120,9 +120,9 @@ def report_row(rep, props):
         outcome = "failed"
     reason = ""
     if rep.skipped and isinstance(rep.longrepr, tuple):
-        reason = rep.longrepr[2]
+        reason = rep.longrepr[2].replace("Skipped: ", "", 1)
     if hasattr(rep, "wasxfail"):
-        reason = rep.wasxfail.splitlines()[0] if rep.wasxfail else ""
+        reason = rep.wasxfail.replace("reason: ", "", 1).splitlines()[0] if rep.wasxfail else ""
     return dict(props, outcome=outcome, reason=reason, duration=rep.duration)
 
 
