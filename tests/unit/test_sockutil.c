@@ -63,6 +63,22 @@ static void test_read_full_pieces_and_eof(void)
     close(sv[0]);
 }
 
+/* read_full needs more than one read(): a SEQPACKET socket returns one
+ * message per read(), so two messages make a short first read, always. */
+static void test_read_full_two_reads(void)
+{
+    int sv[2];
+    char buf[5];
+
+    CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0);
+    CU_ASSERT_EQUAL(write(sv[1], "abc", 3), 3);
+    CU_ASSERT_EQUAL(write(sv[1], "de", 2), 2);
+    CU_ASSERT_EQUAL(read_full(sv[0], buf, sizeof(buf)), 5);
+    CU_ASSERT_EQUAL(memcmp(buf, "abcde", 5), 0);
+    close(sv[1]);
+    close(sv[0]);
+}
+
 /* read_full reports an error as -1 with errno. */
 static void test_read_full_error(void)
 {
@@ -188,6 +204,7 @@ int main(void)
         || !CU_add_test(suite, "resolve_ipv4 name", test_resolve_name)
         || !CU_add_test(suite, "resolve_ipv4 failure", test_resolve_failure)
         || !CU_add_test(suite, "read_full pieces and EOF", test_read_full_pieces_and_eof)
+        || !CU_add_test(suite, "read_full two reads", test_read_full_two_reads)
         || !CU_add_test(suite, "read_full error", test_read_full_error)
         || !CU_add_test(suite, "write_full large", test_write_full_large)
         || !CU_add_test(suite, "write_full closed peer", test_write_full_closed_peer)
