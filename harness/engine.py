@@ -15,7 +15,7 @@ import subprocess
 import time
 
 from cases import DEFAULT_WITHIN, WORKERS, Quoted, decode_bytes
-from netns import Topology, TopologyError, parse_spec
+from netns import Topology, TopologyError, in_netns, parse_spec
 from runner import Peer, PeerError, Program, Timeline, visible
 
 PROGRAM_ENV = {
@@ -440,11 +440,20 @@ class CaseRun:
         self.peer(step).reset()
 
     def step_tcp_state(self, step, deadline, within):
+        """A socket of local PORT on HOST reaches STATE (polled: a FIN in flight
+        may still be moving it there), read from HOST's /proc/net/tcp."""
         host, port, state = step.args[0], int(step.args[1]), step.args[2]
-        out = subprocess.run(["ip", "netns", "exec", self.topo.ns(host), "cat", "/proc/net/tcp"],
-                             capture_output=True, text=True, timeout=10).stdout
-        states = [line.split()[3] for line in out.splitlines()[1:]
-                  if int(line.split()[1].split(":")[1], 16) == port]
+
+        def states_now():
+            with open("/proc/thread-self/net/tcp") as f:
+                lines = f.readlines()[1:]
+            return [l.split()[3] for l in lines if int(l.split()[1].split(":")[1], 16) == port]
+        states = []
+
+        def check():
+            states[:] = in_netns(self.topo.ns(host), states_now)
+            return None if TCP_STATES[state] in states else states
+        self._poll(deadline, check)
         self.timeline.add("harness", "tcp", "host %s port %d states %s" % (host, port, states))
         if TCP_STATES[state] not in states:
             raise StepFailed("no socket of local port %d in %s on host %s" % (port, state, host),
