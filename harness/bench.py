@@ -8,8 +8,6 @@ Writes build/bench/topologies.csv and prints a table.
 """
 import csv
 import os
-import random
-import string
 import statistics
 import subprocess
 import sys
@@ -62,14 +60,9 @@ def bench_suite():
 
 
 def main():
-    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
-    lock = netns.take_run_lock(rid)
     os.makedirs(OUT, exist_ok=True)
-    try:
+    with netns.owned_run() as rid:
         rows = bench_topologies(rid)
-    finally:
-        netns.sweep(run_ids=[rid], only_dead=False)
-        os.close(lock)
     with open(os.path.join(OUT, "topologies.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -93,13 +86,8 @@ def main():
         f.write("wall_s,longest_case,longest_s,ratio\n%.2f,%s,%.2f,%.3f\n" % (wall, name, longest, ratio))
     print("\nserver designs, connections per second:")
     import bench_designs
-    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
-    lock = netns.take_run_lock(rid)
-    try:
+    with netns.owned_run() as rid:
         bench_designs.main(rid)
-    finally:
-        netns.sweep(run_ids=[rid], only_dead=False)
-        os.close(lock)
     return 0
 
 

@@ -12,9 +12,7 @@ Settings come from the environment (set by sockconf.py):
 """
 import fnmatch
 import os
-import random
 import signal
-import string
 import sys
 
 import pytest
@@ -52,8 +50,7 @@ def pytest_configure(config):
         signal.signal(signal.SIGTERM, netns.terminate_run)
         # Started as plain pytest: this process owns the run.
         netns.sweep()
-        rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
-        config._sockconf_lock = netns.take_run_lock(rid)
+        rid = netns.begin_run()
         os.environ["SOCKCONF_RUN"] = rid
         config._sockconf_owner = rid
     config._sockconf_results = []
@@ -63,7 +60,7 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     rid = getattr(config, "_sockconf_owner", None)
     if rid:
-        netns.sweep(run_ids=[rid], only_dead=False)
+        netns.end_run(rid)
 
 
 def variants(case, cfg):

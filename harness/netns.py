@@ -9,13 +9,16 @@ lookup is deterministic and never leaves the namespace, and starts
 smcrouted where the file asks for multicast routing.  Topology.down() undoes
 all of it; sweep_stale() removes what a killed run left behind.
 """
+import contextlib
 import ctypes
 import errno
 import fcntl
 import os
+import random
 import re
 import shutil
 import signal
+import string
 import subprocess
 import threading
 import time
@@ -383,13 +386,37 @@ def kill_namespace_pids(names, timeout=5.0):
         time.sleep(0.01)
 
 
-def take_run_lock(run_id):
-    """Create and flock /run/sockconf/RUN_ID.lock; held until this process exits."""
+_run_locks = {}    # run id -> descriptor holding its lock
+
+
+def begin_run():
+    """A new run id (sc + 6 characters) whose lock this process holds: while
+    it lives, sweep() leaves the run's namespaces alone.  The lock is not
+    inherited, so a killed owner frees it even if its children linger."""
+    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
     os.makedirs(LOCK_DIR, exist_ok=True)
-    fd = os.open(os.path.join(LOCK_DIR, run_id + ".lock"), os.O_CREAT | os.O_RDWR, 0o644)
+    fd = os.open(os.path.join(LOCK_DIR, rid + ".lock"), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    os.set_inheritable(fd, True)
-    return fd
+    _run_locks[rid] = fd
+    return rid
+
+
+def end_run(rid):
+    """Remove everything of run RID and release its lock."""
+    sweep(run_ids=[rid], only_dead=False)
+    fd = _run_locks.pop(rid, None)
+    if fd is not None:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def owned_run():
+    """begin_run() ... end_run(), also on an exception."""
+    rid = begin_run()
+    try:
+        yield rid
+    finally:
+        end_run(rid)
 
 
 def run_alive(run_id):

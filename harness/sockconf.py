@@ -12,10 +12,8 @@ Checks what the suite needs before any case runs and says what is wrong.
 import argparse
 import fnmatch
 import os
-import random
 import shutil
 import signal
-import string
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -74,8 +72,7 @@ def run_suite(impl=None, cases=None, strict=False, label="conformance", extra=()
     preflight(impl)
     for rid, names in netns.sweep().items():
         print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
-    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
-    lock = netns.take_run_lock(rid)
+    rid = netns.begin_run()
     os.environ.update(SOCKCONF_RUN=rid, SOCKCONF_LABEL=label,
                       SOCKCONF_STRICT="1" if strict else "0",
                       SOCKCONF_CASES=cases or "", SOCKCONF_IMPL=impl or "")
@@ -89,8 +86,7 @@ def run_suite(impl=None, cases=None, strict=False, label="conformance", extra=()
     try:
         status = pytest.main(argv)
     finally:
-        netns.sweep(run_ids=[rid], only_dead=False)
-        os.close(lock)
+        netns.end_run(rid)
     return int(status)
 
 
@@ -111,8 +107,7 @@ def cmd_lab(args):
     import tempfile
     import time
     preflight(None)
-    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(6))
-    lock = netns.take_run_lock(rid)
+    rid = netns.begin_run()
     os.environ["SOCKCONF_RUN"] = rid
     signal.signal(signal.SIGTERM, netns.terminate_run)
     tmp = tempfile.mkdtemp(prefix="sockconf-%s-" % rid)
@@ -131,9 +126,8 @@ def cmd_lab(args):
         pass
     finally:
         topo.down()
-        netns.sweep(run_ids=[rid], only_dead=False)
+        netns.end_run(rid)
         shutil.rmtree(tmp, ignore_errors=True)
-        os.close(lock)
         print("sockconf lab: removed")
 
 
