@@ -31,8 +31,12 @@ ETC_NETNS = "/etc/netns"
 NAME_RE = re.compile(r"^sc([a-z0-9]{6})-")
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
-# Every test address lives in the network test range 198.18.0.0/15.
+# Every test address lives in the network test range 198.18.0.0/15 ...
 LAB_NET = (0xC6120000, 0xFFFE0000)
+# ... but for the tutorial's own interface address, which its multicast
+# listings hard-code: a /32 on a host's interface (word `tutorial-address`),
+# never a route, so nothing is ever sent to it.
+TUTORIAL_ADDRESS = "203.106.93.94"
 
 
 class TopologyError(Exception):
@@ -121,6 +125,7 @@ class Spec:
     mroutes: list = field(default_factory=list)   # (host, group, iif, [oifs])
     names: dict = field(default_factory=dict)     # name -> host
     mtu: int = 0                                  # 0: the kernel's default
+    tutorial: list = field(default_factory=list)  # (host, ifname) carrying TUTORIAL_ADDRESS
 
     def all_ports(self):
         return [p for link in self.links for p in link] + self.ports
@@ -174,6 +179,8 @@ def _parse_line(spec, words):
         if args[2] != "from" or args[4] != "to":
             raise ValueError("expected: mroute HOST GROUP from IF to IF...")
         spec.mroutes.append((args[0], args[1], args[3], args[5:]))
+    elif kind == "tutorial-address":
+        spec.tutorial.append((args[0], args[1]))
     elif kind == "mtu":
         spec.mtu = int(args[0])
     elif kind == "name":
@@ -210,6 +217,10 @@ class Topology:
                              for node in self.spec.switches + self.spec.hosts])
             for node in self.spec.forwarders:
                 in_netns(self.ns(node), write_file, "/proc/sys/net/ipv4/ip_forward", "1")
+            for node in {host for host, _ in self.spec.tutorial}:
+                # Several hosts carry the tutorial's address: a datagram from
+                # it is not a martian on the others.
+                in_netns(self.ns(node), write_file, "/proc/sys/net/ipv4/conf/all/accept_local", "1")
             self.timings["netns"] = time.monotonic() - started
             self._start_mrouting()
         except BaseException:
@@ -256,6 +267,9 @@ class Topology:
         for port in mine:
             lines.append("addr add %s dev %s" % (port.cidr, port.ifname))
             lines.append("link set %s%s up" % (port.ifname, self._mtu()))
+        for host, ifname in self.spec.tutorial:
+            if host == node:
+                lines.append("addr add %s/32 dev %s noprefixroute" % (TUTORIAL_ADDRESS, ifname))
         for host, prefix, via in self.spec.routes:
             if host == node:
                 lines.append("route add %s via %s" % (prefix, via))

@@ -131,3 +131,15 @@ void die_errno(const char *what, int status)
     perror(what);
     exit(status);
 }
+
+struct in_addr mcast_interface(int argc, char *argv[])
+{
+    const char *text = argc == 2 ? argv[1] : TUTORIAL_INTERFACE;
+    struct in_addr iface;
+
+    if (argc > 2 || inet_pton(AF_INET, text, &iface) != 1) {
+        printf("Usage: %s [local interface IPv4 address]\n", argv[0]);
+        exit(1);
+    }
+    return iface;
+}

@@ -48,6 +48,14 @@ enum line_status read_line(FILE *in, char *buf, size_t cap);
  * Used to print a received buffer as "%.*s" without reading past it. */
 int text_length(const char *buf, size_t len);
 
+/* The interface address the multicast listings hard-code. */
+#define TUTORIAL_INTERFACE "203.106.93.94"
+
+/* The local interface of the multicast programs: argv[1] when given, else
+ * TUTORIAL_INTERFACE.  More than one argument, or one that is not an IPv4
+ * address, prints "Usage: NAME [local interface IPv4 address]", exit(1). */
+struct in_addr mcast_interface(int argc, char *argv[]);
+
 /* perror(WHAT) and exit with STATUS, keeping errno for perror. */
 void die_errno(const char *what, int status) __attribute__((noreturn));
 
