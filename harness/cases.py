@@ -18,7 +18,7 @@ PROGRAMS = ("select", "tcpserver", "tcpclient", "udpserver", "udpclient",
 WORKERS = {"spawnserver": "spawnworker", "sendmsgserver": "recvmsgworker", "acceptserver": "acceptworker"}
 CHECKS = ("tutorial", "spec")
 
-PROGRAM_VERBS = {"start", "expect", "type", "eof", "exit", "running", "signal",
+PROGRAM_VERBS = {"start", "expect", "type", "eof", "exit", "running", "signal", "stopped",
                  "tree", "zombies", "gone", "kill-worker", "holds", "distinct-holders"}
 PEER_VERBS = {"tcp-connect", "tcp-refused", "tcp-listen", "accept", "send", "recv", "recv-eof",
               "recv-reset", "recv-nothing", "close", "reset", "udp-bind", "udp-send", "udp-reply", "udp-recv",
@@ -174,7 +174,7 @@ def parse_step(lineno, line):
         raise CaseError("unknown verb %r" % verb)
     args, opts = [], {}
     for tok in tokens[2:]:
-        if isinstance(tok, str) and re.match(r"^(within|at|from|mark|for|ttl|src|by|tree|hook)=", tok):
+        if isinstance(tok, str) and re.match(r"^(within|at|from|mark|for|ttl|src|by|tree|hook|count)=", tok):
             key, value = tok.split("=", 1)
             opts[key] = value
         else:

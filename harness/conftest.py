@@ -94,6 +94,31 @@ def pytest_generate_tests(metafunc):
 _CONFIG = []
 
 
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's load scheduling, but its first batches are dealt one test at a
+    time to each worker in turn: the slow cases, collected first, then start
+    on different workers instead of queueing behind each other on one."""
+    from itertools import cycle
+
+    from xdist.scheduler import LoadScheduling
+
+    class SpreadScheduling(LoadScheduling):
+        def schedule(self):
+            if self.collection is not None or not self._check_nodes_have_same_collection():
+                return super().schedule()
+            self.collection = list(self.node2collection.values())[0]
+            self.pending[:] = range(len(self.collection))
+            per_node = max(len(self.collection) // len(self.nodes) // 4, 1)
+            nodes = cycle(self.nodes)
+            for _ in range(min(len(self.pending), per_node * len(self.nodes))):
+                self._send_tests(next(nodes), 1)
+            if not self.pending:
+                for node in self.nodes:
+                    node.shutdown()
+
+    return SpreadScheduling(config, log)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_logreport(report):
     """Collect one row per case run in the controller (xdist forwards reports)."""

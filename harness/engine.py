@@ -238,17 +238,22 @@ class CaseRun:
     def step_signal(self, step, deadline, within):
         self.program(step).signal(getattr(signal, "SIG" + step.args[0]))
 
+    def step_stopped(self, step, deadline, within):
+        """X is stopped (state T in /proc), as after Ctrl-Z: polled until the deadline."""
+        proc = self.program(step)
+        state = self._poll(deadline, lambda: None if process_state(proc.proc.pid) == "T"
+                           else process_state(proc.proc.pid) or "gone")
+        if state is not None:
+            raise StepFailed("%s is not stopped" % step.actor, expected="state T (stopped)", actual="state %s" % state)
+
     # process architecture, read from /proc
     def _tree(self, proc):
         """Live (non-zombie) pids and zombie pids of PROC's process tree."""
         live, zombies = [], []
         for pid in proc.pids():
-            try:
-                with open("/proc/%d/stat" % pid) as f:
-                    state = f.read().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                continue
-            (zombies if state == "Z" else live).append(pid)
+            state = process_state(pid)
+            if state is not None:
+                (zombies if state == "Z" else live).append(pid)
         proc.seen_pids.update(live)
         return live, zombies
 
@@ -440,8 +445,14 @@ class CaseRun:
 
     def step_tcp_state(self, step, deadline, within):
         """A socket of local PORT on HOST reaches STATE (polled: a FIN in flight
-        may still be moving it there), read from HOST's /proc/net/tcp."""
+        may still be moving it there), read from HOST's /proc/net/tcp; with
+        count=N, exactly N sockets of that port are in STATE (N may be 0)."""
         host, port, state = step.args[0], int(step.args[1]), step.args[2]
+        want = int(step.opts["count"]) if "count" in step.opts else None
+
+        def satisfied(states):
+            found = states.count(TCP_STATES[state])
+            return found >= 1 if want is None else found == want
 
         def states_now():
             with open("/proc/thread-self/net/tcp") as f:
@@ -451,12 +462,14 @@ class CaseRun:
 
         def check():
             states[:] = in_netns(self.topo.ns(host), states_now)
-            return None if TCP_STATES[state] in states else states
+            return None if satisfied(states) else states
         self._poll(deadline, check)
         self.timeline.add("harness", "tcp", "host %s port %d states %s" % (host, port, states))
-        if TCP_STATES[state] not in states:
-            raise StepFailed("no socket of local port %d in %s on host %s" % (port, state, host),
-                             expected=state, actual=" ".join(k for k, v in TCP_STATES.items() if v in states) or "none")
+        if not satisfied(states):
+            names = {v: k for k, v in TCP_STATES.items()}
+            raise StepFailed("sockets of local port %d on host %s are not as expected" % (port, host),
+                             expected=state if want is None else "%d in %s" % (want, state),
+                             actual=" ".join(names.get(s, s) for s in states) or "none")
 
     # network faults with nftables (this kernel has no netem)
     def _nft(self, host, script):
@@ -651,12 +664,17 @@ def unified(expected, actual, actor):
     return list(difflib.unified_diff(exp, act, "expected/" + actor, "actual/" + actor, lineterm="", n=3))
 
 
-def is_zombie(pid):
+def process_state(pid):
+    """The state letter of PID in /proc (R, S, T, Z, ...), or None when it is gone."""
     try:
         with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+            return f.read().rsplit(")", 1)[1].split()[0]
     except OSError:
-        return False
+        return None
+
+
+def is_zombie(pid):
+    return process_state(pid) == "Z"
 
 
 def describe_pids(pids):
