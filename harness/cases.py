@@ -174,7 +174,7 @@ def parse_step(lineno, line):
         raise CaseError("unknown verb %r" % verb)
     args, opts = [], {}
     for tok in tokens[2:]:
-        if isinstance(tok, str) and re.match(r"^(within|at|from|mark|for|ttl|src|by|tree|hook|count)=", tok):
+        if isinstance(tok, str) and re.match(r"^(within|at|from|mark|for|ttl|src|by|tree|hook|count|size)=", tok):
             key, value = tok.split("=", 1)
             opts[key] = value
         else:

@@ -533,7 +533,13 @@ class CaseRun:
         if got is None:
             raise StepFailed("no datagram in time", expected="%d bytes" % len(expected), actual="nothing")
         data, src, ttl = got
-        if data != expected:
+        if "size" in step.opts:
+            # size=N: N bytes that begin with BYTES; the rest is left open
+            size = int(step.opts["size"])
+            if len(data) != size or not data.startswith(expected):
+                raise StepFailed("datagram is not %d bytes beginning with the expected ones (%d received)" % (
+                    size, len(data)), expected=expected, actual=data[:len(expected)] if len(data) == size else data)
+        elif data != expected:
             raise StepFailed("datagram differs (%d expected, %d received)" % (len(expected), len(data)),
                              expected=expected, actual=data)
         if "src" in step.opts:

@@ -18,16 +18,6 @@
 #define SERVER_PORT 12345
 #define BUFFER_LENGTH 100  /* send_buf[100]: at most 99 characters + NUL */
 
-/* perror(WHAT), close SOCKFD and exit(-1). */
-static void fail(const char *what, int sockfd)
-{
-    int saved = errno;
-
-    close(sockfd);
-    errno = saved;
-    die_errno(what, EXIT_MINUS_ONE);
-}
-
 /* Print MESSAGE, close SOCKFD and exit(-1). */
 static void give_up(const char *message, int sockfd)
 {
@@ -51,7 +41,7 @@ static void connect_server(int sockfd, const char *name)
         exit(EXIT_MINUS_ONE);
     }
     if (connect(sockfd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-        fail("client - connect() error", sockfd);
+        die_errno("client - connect() error", EXIT_MINUS_ONE);
     printf("client - connect() is OK.\n");
     printf("connect() completed successfully.\n");
     printf("Connection with %s using port %d established!\n", name, SERVER_PORT);
@@ -71,7 +61,7 @@ static void read_message(char *send_buf, int sockfd)
         give_up("client - no message: end of input", sockfd);
         break;
     case LINE_ERROR:
-        fail("client - read of the message error", sockfd);
+        die_errno("client - read of the message error", EXIT_MINUS_ONE);
     }
 }
 
@@ -95,12 +85,12 @@ int main(int argc, char *argv[])
     expected = (ssize_t)strlen(send_buf) + 1;
     len = write_full(sockfd, send_buf, (size_t)expected);
     if (len != expected)
-        fail("client - send() error", sockfd);
+        die_errno("client - send() error", EXIT_MINUS_ONE);
     printf("client - send() is OK.\n");
     printf("%zd bytes sent.\n", len);
     len = read_full(sockfd, recv_buf, (size_t)expected);
     if (len < 0)
-        fail("client - recv() error", sockfd);
+        die_errno("client - recv() error", EXIT_MINUS_ONE);
     if (len != expected) {
         printf("client - recv() error: %zd of %zd bytes echoed before the server closed\n", len, expected);
         close(sockfd);

@@ -19,18 +19,6 @@
 #define BUFFER_LENGTH 100
 #define MAX_CONNECTIONS 1000000
 
-/* perror(WHAT), close the sockets that are open and exit(-1). */
-static void fail(const char *what, int listen_sd, int accept_sd)
-{
-    int saved = errno;
-
-    if (accept_sd >= 0)
-        close(accept_sd);
-    close(listen_sd);
-    errno = saved;
-    die_errno(what, EXIT_MINUS_ONE);
-}
-
 /* The number of connections to serve: argv[1], or 1 with a usage line. */
 static long connection_count(int argc, char *argv[])
 {
@@ -64,10 +52,10 @@ static int open_listener(void)
     addr.sin_addr.s_addr = htonl(INADDR_ANY);
     addr.sin_port = htons(SERVER_PORT);
     if (bind(listen_sd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-        fail("Iserver - bind() error", listen_sd, -1);
+        die_errno("Iserver - bind() error", EXIT_MINUS_ONE);
     printf("Iserver - bind() is OK\n");
     if (listen(listen_sd, BACKLOG) < 0)
-        fail("Iserver - listen() error", listen_sd, -1);
+        die_errno("Iserver - listen() error", EXIT_MINUS_ONE);
     printf("Iserver - listen() is OK\n");
     return listen_sd;
 }
@@ -85,7 +73,7 @@ static void serve_one(int listen_sd, long iteration)
         accept_sd = accept(listen_sd, NULL, NULL);
     while (accept_sd < 0 && errno == EINTR);
     if (accept_sd < 0)
-        fail("Iserver - accept() error", listen_sd, -1);
+        die_errno("Iserver - accept() error", EXIT_MINUS_ONE);
     printf("accept() is OK and completed successfully!\n");
     printf("I am waiting client(s) to send message(s) to me...\n");
     do
@@ -98,11 +86,11 @@ static void serve_one(int listen_sd, long iteration)
         exit(EXIT_MINUS_ONE);
     }
     if (rc < 0)
-        fail("Iserver - recv() error", listen_sd, accept_sd);
+        die_errno("Iserver - recv() error", EXIT_MINUS_ONE);
     printf("The message from client: \"%.*s\"\n", text_length(buffer, (size_t)rc), buffer);
     printf("Echoing it back to client...\n");
     if (send(accept_sd, buffer, (size_t)rc, MSG_NOSIGNAL) <= 0)
-        fail("Iserver - send() error", listen_sd, accept_sd);
+        die_errno("Iserver - send() error", EXIT_MINUS_ONE);
     printf("Iserver - send() is OK.\n");
     close(accept_sd);
 }

@@ -22,17 +22,6 @@
 #define GROUP_PORT 4321
 #define DATAGRAM_LENGTH 1024
 
-/* perror(WHAT), close SD and exit(1). */
-static void fail(const char *what, int sd)
-{
-    int saved = errno;
-
-    close(sd);
-    errno = saved;
-    perror(what);
-    exit(1);
-}
-
 /* socket, SO_REUSEADDR, bind INADDR_ANY:4321, join the group on IFACE. */
 static int open_receiver(struct in_addr iface)
 {
@@ -47,19 +36,19 @@ static int open_receiver(struct in_addr iface)
     }
     printf("Opening datagram socket...OK.\n");
     if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)) < 0)
-        fail("Setting SO_REUSEADDR error", sd);
+        die_errno("Setting SO_REUSEADDR error", 1);
     printf("Setting SO_REUSEADDR...OK.\n");
     memset(&local, 0, sizeof(local));
     local.sin_family = AF_INET;
     local.sin_port = htons(GROUP_PORT);
     local.sin_addr.s_addr = htonl(INADDR_ANY);
     if (bind(sd, (struct sockaddr *)&local, sizeof(local)) < 0)
-        fail("Binding datagram socket error", sd);
+        die_errno("Binding datagram socket error", 1);
     printf("Binding datagram socket...OK.\n");
     group.imr_multiaddr.s_addr = inet_addr(GROUP);
     group.imr_interface = iface;
     if (setsockopt(sd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
-        fail("Adding multicast group error", sd);
+        die_errno("Adding multicast group error", 1);
     printf("Adding multicast group...OK.\n");
     return sd;
 }
@@ -74,7 +63,7 @@ int main(int argc, char *argv[])
         got = read(sd, databuf, sizeof(databuf));
     while (got < 0 && errno == EINTR);
     if (got < 0)
-        fail("Reading datagram message error", sd);
+        die_errno("Reading datagram message error", 1);
     printf("Reading datagram message...OK.\n");
     printf("The message from multicast server is: \"%.*s\"\n",
            text_length(databuf, (size_t)got), databuf);

@@ -56,7 +56,9 @@ int text_length(const char *buf, size_t len);
  * address, prints "Usage: NAME [local interface IPv4 address]", exit(1). */
 struct in_addr mcast_interface(int argc, char *argv[]);
 
-/* perror(WHAT) and exit with STATUS, keeping errno for perror. */
+/* perror(WHAT) and exit with STATUS: the one way every program reports a
+ * failed call.  The listings close their sockets before exit(-1); exit()
+ * closes them all the same. */
 void die_errno(const char *what, int status) __attribute__((noreturn));
 
 #endif

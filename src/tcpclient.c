@@ -60,16 +60,6 @@ static void resolve_server(const char *server, struct sockaddr_in *addr,
     exit(EXIT_MINUS_ONE);
 }
 
-/* perror(WHAT), close SD and exit(-1). */
-static void fail(const char *what, int sd)
-{
-    int saved = errno;
-
-    close(sd);
-    errno = saved;
-    die_errno(what, EXIT_MINUS_ONE);
-}
-
 /* Write the whole data buffer; on failure report SO_ERROR too. */
 static void send_request(int sd, const char *server, const char *data)
 {
@@ -97,7 +87,7 @@ static void read_echo(int sd, char *buffer)
     ssize_t got = read_full(sd, buffer, BUFFER_LENGTH);
 
     if (got < 0)
-        fail("Client-read() error", sd);
+        die_errno("Client-read() error", EXIT_MINUS_ONE);
     if (got < BUFFER_LENGTH) {
         printf("Server program has issued a close()\n");
         close(sd);
@@ -121,7 +111,7 @@ int main(int argc, char *argv[])
     server = choose_server(argc, argv, sd);
     resolve_server(server, &serveraddr, progname, sd);
     if (connect(sd, (struct sockaddr *)&serveraddr, sizeof(serveraddr)) < 0)
-        fail("Client-connect() error", sd);
+        die_errno("Client-connect() error", EXIT_MINUS_ONE);
     printf("Connection established...\n");
     send_request(sd, server, data);
     read_echo(sd, buffer);

@@ -21,18 +21,6 @@
 #define BACKLOG 10
 #define SELECT_TIMEOUT_SEC 15
 
-/* perror(WHAT), close both sockets (when open) and exit(-1). */
-static void fail(const char *what, int sd, int sd2)
-{
-    int saved = errno;
-
-    if (sd2 >= 0)
-        close(sd2);
-    close(sd);
-    errno = saved;
-    die_errno(what, EXIT_MINUS_ONE);
-}
-
 /* Print a plain message, close both sockets and exit(-1). */
 static void give_up(const char *message, int sd, int sd2)
 {
@@ -53,7 +41,7 @@ static int open_listener(void)
         die_errno("Server-socket() error", EXIT_MINUS_ONE);
     printf("Server-socket() is OK\n");
     if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
-        fail("Server-setsockopt() error", sd, -1);
+        die_errno("Server-setsockopt() error", EXIT_MINUS_ONE);
     printf("Server-setsockopt() is OK\n");
     memset(&serveraddr, 0, sizeof(serveraddr));
     serveraddr.sin_family = AF_INET;
@@ -61,10 +49,10 @@ static int open_listener(void)
     serveraddr.sin_addr.s_addr = htonl(INADDR_ANY);
     printf("Using %s, listening at %d\n", inet_ntoa(serveraddr.sin_addr), SERVPORT);
     if (bind(sd, (struct sockaddr *)&serveraddr, sizeof(serveraddr)) < 0)
-        fail("Server-bind() error", sd, -1);
+        die_errno("Server-bind() error", EXIT_MINUS_ONE);
     printf("Server-bind() is OK\n");
     if (listen(sd, BACKLOG) < 0)
-        fail("Server-listen() error", sd, -1);
+        die_errno("Server-listen() error", EXIT_MINUS_ONE);
     printf("Server-Ready for client connection...\n");
     return sd;
 }
@@ -77,7 +65,7 @@ static int accept_client(int sd)
     int sd2 = accept(sd, (struct sockaddr *)&their_addr, &sin_size);
 
     if (sd2 < 0)
-        fail("Server-accept() error", sd, -1);
+        die_errno("Server-accept() error", EXIT_MINUS_ONE);
     printf("Server-accept() is OK\n");
     printf("Server-new socket, sd2 is OK...\n");
     printf("Got connection from the f***ing client: %s\n", inet_ntoa(their_addr.sin_addr));
@@ -95,7 +83,7 @@ static void wait_for_data(int sd, int sd2)
     FD_SET(sd2, &read_fd);
     rc = select(sd2 + 1, &read_fd, NULL, NULL, &timeout);
     if (rc < 0)
-        fail("Server-select() error", sd, sd2);
+        die_errno("Server-select() error", EXIT_MINUS_ONE);
     if (rc == 0)
         give_up("Server-select() timed out.", sd, sd2);
 }
@@ -110,7 +98,7 @@ static void read_request(int sd, int sd2, char *buffer)
         if (rc < 0 && errno == EINTR)
             continue;
         if (rc < 0)
-            fail("Server-read() error", sd, sd2);
+            die_errno("Server-read() error", EXIT_MINUS_ONE);
         if (rc == 0)
             give_up("Client program has issued a close()", sd, sd2);
         totalcnt += (int)rc;

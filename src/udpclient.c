@@ -21,16 +21,6 @@
 #define BUFFER_LENGTH 100
 #define REQUEST "Hello! A client request message lol!"  /* 36 characters + NUL */
 
-/* perror(WHAT), close SD and exit(-1). */
-static void fail(const char *what, int sd)
-{
-    int saved = errno;
-
-    close(sd);
-    errno = saved;
-    die_errno(what, EXIT_MINUS_ONE);
-}
-
 /* Pick the server name: the argument, or the default with two lines. */
 static const char *choose_server(int argc, char *argv[])
 {
@@ -79,7 +69,7 @@ int main(int argc, char *argv[])
     server = choose_server(argc, argv);
     resolve_server(server, &serveraddr, sd);
     if (sendto(sd, buffer, sizeof(buffer), 0, (struct sockaddr *)&serveraddr, sizeof(serveraddr)) < 0)
-        fail("UDP Client - sendto() error", sd);
+        die_errno("UDP Client - sendto() error", EXIT_MINUS_ONE);
     printf("UDP Client - sendto() is OK!\n");
     printf("Waiting a reply from UDP server...\n");
     memset(buffer, 0, sizeof(buffer));
@@ -87,7 +77,7 @@ int main(int argc, char *argv[])
         rc = recvfrom(sd, buffer, sizeof(buffer), 0, (struct sockaddr *)&serveraddr, &serveraddrlen);
     while (rc < 0 && errno == EINTR);
     if (rc < 0)
-        fail("UDP Client - recvfrom() error", sd);
+        die_errno("UDP Client - recvfrom() error", EXIT_MINUS_ONE);
     printf("UDP client received the following: \"%.*s\" message\n",
            text_length(buffer, (size_t)rc), buffer);
     printf(" from port %d, address %s\n", ntohs(serveraddr.sin_port),

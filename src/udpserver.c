@@ -18,16 +18,6 @@
 #define SERVPORT 3333
 #define BUFFER_LENGTH 100
 
-/* perror(WHAT), close SD and exit(-1). */
-static void fail(const char *what, int sd)
-{
-    int saved = errno;
-
-    close(sd);
-    errno = saved;
-    die_errno(what, EXIT_MINUS_ONE);
-}
-
 /* socket and bind to INADDR_ANY:3333. */
 static int open_server(void)
 {
@@ -43,7 +33,7 @@ static int open_server(void)
     serveraddr.sin_port = htons(SERVPORT);
     serveraddr.sin_addr.s_addr = htonl(INADDR_ANY);
     if (bind(sd, (struct sockaddr *)&serveraddr, sizeof(serveraddr)) < 0)
-        fail("UDP server - bind() error", sd);
+        die_errno("UDP server - bind() error", EXIT_MINUS_ONE);
     printf("UDP server - bind() is OK\n");
     printf("Using IP %s and port %d\n", inet_ntoa(serveraddr.sin_addr), SERVPORT);
     printf("UDP server - Listening...\n");
@@ -63,7 +53,7 @@ int main(void)
         rc = recvfrom(sd, buffer, sizeof(buffer), 0, (struct sockaddr *)&clientaddr, &clientaddrlen);
     while (rc < 0 && errno == EINTR);
     if (rc < 0)
-        fail("UDP Server - recvfrom() error", sd);
+        die_errno("UDP Server - recvfrom() error", EXIT_MINUS_ONE);
     printf("UDP Server - recvfrom() is OK...\n");
     printf("UDP Server received the following:\n \"%.*s\" message\n",
            text_length(buffer, (size_t)rc), buffer);
@@ -71,7 +61,7 @@ int main(void)
            inet_ntoa(clientaddr.sin_addr));
     printf("UDP Server replying to the stupid UDP client...\n");
     if (sendto(sd, buffer, sizeof(buffer), 0, (struct sockaddr *)&clientaddr, clientaddrlen) < 0)
-        fail("UDP server - sendto() error", sd);
+        die_errno("UDP server - sendto() error", EXIT_MINUS_ONE);
     printf("UDP Server - sendto() is OK...\n");
     close(sd);
     return 0;
