@@ -19,7 +19,7 @@ WORKERS = {"spawnserver": "spawnworker", "sendmsgserver": "recvmsgworker", "acce
 CHECKS = ("tutorial", "spec")
 
 PROGRAM_VERBS = {"start", "expect", "type", "eof", "exit", "running", "signal", "stopped",
-                 "tree", "zombies", "gone", "kill-worker", "holds", "distinct-holders"}
+                 "tree", "zombies", "gone", "kill-worker", "holds", "distinct-holders", "accepting"}
 PEER_VERBS = {"tcp-connect", "tcp-refused", "tcp-listen", "accept", "send", "recv", "recv-eof",
               "recv-reset", "recv-nothing", "close", "reset", "udp-bind", "udp-send", "udp-reply", "udp-recv",
               "udp-nothing", "mcast-join", "mcast-send", "mcast-recv", "tcp-state", "echo-burst",

@@ -108,7 +108,9 @@ def pytest_xdist_make_scheduler(config, log):
                 return super().schedule()
             self.collection = list(self.node2collection.values())[0]
             self.pending[:] = range(len(self.collection))
-            per_node = max(len(self.collection) // len(self.nodes) // 4, 1)
+            # A worker runs a test only once it holds the next one (or is
+            # told to stop): at least two each, as xdist itself deals them.
+            per_node = max(len(self.collection) // len(self.nodes) // 4, 2)
             nodes = cycle(self.nodes)
             for _ in range(min(len(self.pending), per_node * len(self.nodes))):
                 self._send_tests(next(nodes), 1)

@@ -8,6 +8,7 @@ process's host and command line, and where the artifacts are.
 import contextlib
 import difflib
 import os
+import platform
 import re
 import signal
 import subprocess
@@ -346,6 +347,37 @@ class CaseRun:
                              expected="one %s process" % by,
                              actual="held by %s (server is %d)" % (describe_pids(holders) or "nobody", proc.proc.pid))
 
+    def _in_accept(self, pid):
+        """True when PID is blocked in accept() or accept4() on a listening TCP socket."""
+        try:
+            with open("/proc/%d/syscall" % pid) as f:
+                fields = f.read().split()
+        except OSError:
+            return False
+        if not fields or not fields[0].isdigit() or int(fields[0]) not in ACCEPT_SYSCALLS:
+            return False
+        try:
+            target = os.readlink("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
+        except OSError:
+            return False
+        return target in listening_sockets(pid)
+
+    def step_accepting(self, step, deadline, within):
+        """Exactly N workers of X (never X itself) wait in accept() on the listening socket."""
+        proc, want = self.program(step), int(step.args[0])
+
+        def check():
+            live, _ = self._tree(proc)
+            accepting = [p for p in live if self._in_accept(p)]
+            ok = len(accepting) == want and proc.proc.pid not in accepting
+            return None if ok else accepting
+        accepting = self._poll(deadline, check)
+        if accepting is not None:
+            raise StepFailed("the processes waiting in accept() are not %d workers" % want,
+                             expected="%d workers in accept(), the server not" % want,
+                             actual="in accept(): %s (server is %d)" % (describe_pids(accepting) or "none",
+                                                                        proc.proc.pid))
+
     def step_distinct_holders(self, step, deadline, within):
         proc = self.program(step)
         peers = [self.actors.get(name) for name in step.args]
@@ -668,6 +700,17 @@ def unified(expected, actual, actor):
     exp = [mark_line(l) for l in expected.split("\n")]
     act = [mark_line(l) for l in actual.split("\n")]
     return list(difflib.unified_diff(exp, act, "expected/" + actor, "actual/" + actor, lineterm="", n=3))
+
+
+# accept() and accept4() in /proc/PID/syscall, by machine
+ACCEPT_SYSCALLS = {"x86_64": (43, 288), "aarch64": (202, 242)}.get(platform.machine(), ())
+
+
+def listening_sockets(pid):
+    """"socket:[INODE]" of every listening TCP socket in PID's network namespace."""
+    with open("/proc/%d/net/tcp" % pid) as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    return {"socket:[%s]" % r[9] for r in rows if r[3] == "0A"}
 
 
 def process_state(pid):

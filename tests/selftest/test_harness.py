@@ -194,3 +194,30 @@ def _group_alive(pgid):
         return True
     except ProcessLookupError:
         return False
+
+
+def test_descriptor_passing_server_posing_as_multiple_accept_fails(tmp_path):
+    # The sendmsg design with acceptserver's console lines: its workers hold
+    # the connections (distinct holders, constant processes) as accept()
+    # workers would, but the server accepts and hands descriptors on.  The
+    # case must reject it at the step that looks at who waits in accept().
+    src = tmp_path / "src"
+    shutil.copytree(os.path.join(ROOT, "src"), src)
+    server = src / "sendmsgserver.c"
+    text = server.read_text().replace('#define WHO "Sendmsgserver"', '#define WHO "Acceptserver"')
+    for line in ('printf("Iteration: #%ld\\n", i);', 'printf(" waiting on accept()\\n");',
+                 'printf("accept() is OK and completed successfully!\\n");',
+                 'printf("Passed the descriptor to a worker\\n");'):
+        assert line in text, line
+        text = text.replace(line, ";")
+    server.write_text(text)
+    impl = tmp_path / "impl"
+    impl.mkdir()
+    for name, source in (("acceptserver", "sendmsgserver.c"), ("recvmsgworker", "recvmsgworker.c")):
+        subprocess.run(["gcc", "-std=c11", "-O2", "-w", "-o", str(impl / name), str(src / source),
+                        str(src / "sockutil.c"), str(src / "design.c")], check=True)
+    shutil.copy(os.path.join(REF, "acceptworker"), impl / "acceptworker")
+    proc = run(["run", "--impl", str(impl), "--case", "design-accept-spreads", "--strict", "--label", "self-posing"])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "srv  accepting 4" in proc.stdout, proc.stdout
+    assert "the processes waiting in accept() are not 4 workers" in proc.stdout, proc.stdout
