@@ -22,7 +22,7 @@ PROGRAM_VERBS = {"start", "expect", "type", "eof", "exit", "running", "signal", 
                  "tree", "zombies", "gone", "kill-worker", "holds", "distinct-holders", "accepting"}
 PEER_VERBS = {"tcp-connect", "tcp-refused", "tcp-listen", "accept", "send", "recv", "recv-eof",
               "recv-reset", "recv-nothing", "close", "reset", "udp-bind", "udp-send", "udp-reply", "udp-recv",
-              "udp-nothing", "mcast-join", "mcast-send", "mcast-recv", "tcp-state", "echo-burst",
+              "udp-nothing", "mcast-join", "mcast-send", "mcast-recv", "tcp-state", "backlog", "echo-burst",
               "nft-drop", "nft-dropped"}
 DEFAULT_WITHIN = 5.0
 

@@ -503,6 +503,25 @@ class CaseRun:
                              expected=state if want is None else "%d in %s" % (want, state),
                              actual=" ".join(names.get(s, s) for s in states) or "none")
 
+    def step_backlog(self, step, deadline, within):
+        """The socket listening on PORT of HOST has the listen() backlog N (ss's Send-Q)."""
+        host, port, want = step.args[0], int(step.args[1]), int(step.args[2])
+
+        def backlogs():
+            out = subprocess.run(["ip", "netns", "exec", self.topo.ns(host), "ss", "-Hltn", "sport = :%d" % port],
+                                 capture_output=True, text=True, timeout=10).stdout
+            return [int(line.split()[2]) for line in out.splitlines() if line.split()[:1] == ["LISTEN"]]
+        found = []
+
+        def check():
+            found[:] = backlogs()
+            return None if found else "none"
+        self._poll(deadline, check)
+        self.timeline.add("harness", "tcp", "host %s port %d listen backlogs %s" % (host, port, found))
+        if found != [want]:
+            raise StepFailed("wrong listen() backlog on port %d of host %s" % (port, host),
+                             expected="backlog %d" % want, actual=" ".join("backlog %d" % b for b in found) or "not listening")
+
     # network faults with nftables (this kernel has no netem)
     def _nft(self, host, script):
         proc = subprocess.run(["ip", "netns", "exec", self.topo.ns(host), "nft", "-f", "-"], input=script,
