@@ -102,6 +102,32 @@ def failed_cases(junit):
     return names
 
 
+SPEC = os.path.join(ROOT, "tests", "SPEC.md")
+
+
+def spec_table_problems(killers):
+    """Rows of SPEC.md's line-by-line tables whose named mutants no named
+    case rejected: the table must say what the suite really does."""
+    problems = []
+    with open(SPEC) as f:
+        lines = f.read().split("\n")
+    start = lines.index("## The listings line by line")
+    for lineno, line in enumerate(lines[start:], start + 1):
+        if line.startswith("## ") and lineno > start + 1:
+            break
+        cells = line.split(" | ")
+        if len(cells) != 3 or not line.startswith("| "):
+            continue
+        cases = set(re.findall(r"\b([a-z0-9]+(?:-[a-z0-9]+)+)\b", cells[1]))
+        for mutant in re.findall(r"\b([a-z0-9]+(?:-[a-z0-9]+)+)\b", cells[2]):
+            if mutant in killers and not killers[mutant] & cases:
+                problems.append("line %d: %s is rejected by %s, none of %s" % (
+                    lineno, mutant, " ".join(sorted(killers[mutant])) or "no case", " ".join(sorted(cases))))
+            elif mutant not in killers:
+                problems.append("line %d: no mutant named %s" % (lineno, mutant))
+    return problems
+
+
 def run_one(mutant):
     name, program, source, sed, what = mutant
     started = time.monotonic()
@@ -151,6 +177,11 @@ def main(only=None):
     print("\nmutation score: %d/%d mutants rejected (%.0f %%) in %.0f s" % (
         rejected, len(results), 100.0 * rejected / max(1, len(results)), time.monotonic() - started))
     if not only:
+        problems = spec_table_problems({r[0]: r[3] for r in results})
+        for problem in problems:
+            print("tests/SPEC.md: %s" % problem)
+        if problems:
+            status = 1
         killed_by_any = set().union(*(r[3] for r in results)) if results else set()
         idle = [c.name for c in load_all() if c.name not in killed_by_any]
         if idle:
