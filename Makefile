@@ -44,7 +44,8 @@ unit: build/unit/test_sockutil
 
 # Installs what is missing (apt-get, idempotent), builds, runs the suite.
 conformance: deps all
-	$(PYTHON) harness/sockconf.py run $(if $(IMPL),--impl $(IMPL)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict)
+	$(PYTHON) harness/sockconf.py run $(if $(IMPL),--impl $(IMPL)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict) \
+	  $(if $(LIMITS),--limits '$(LIMITS)') $(if $(PROGRAM_PATH),--path '$(PROGRAM_PATH)')
 
 deps:
 	@sh ci/install-deps.sh
@@ -61,7 +62,8 @@ lab: all
 # harness's self-checks and the mutants.
 check: deps unit all sanitize
 	$(PYTHON) harness/sockconf.py run --label plain
-	$(PYTHON) harness/sockconf.py run --impl $(SANBIN) --strict --label sanitize
+	# AddressSanitizer maps terabytes of shadow memory: no address-space limit there
+	$(PYTHON) harness/sockconf.py run --impl $(SANBIN) --strict --label sanitize --limits as=unlimited
 	$(PYTHON) harness/sockconf.py run --impl tests/alt --strict --label alt
 	$(MAKE) --no-print-directory selftest mutants
 

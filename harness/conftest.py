@@ -9,6 +9,8 @@ Settings come from the environment (set by sockconf.py):
   SOCKCONF_STRICT  1: spec cases fail the run for IMPL too
   SOCKCONF_LABEL   name of this run's reports under build/reports/
   SOCKCONF_RUN     run id shared by the controller and its xdist workers
+  SOCKCONF_LIMITS  limits of programs under test over the defaults ("as=unlimited,cpu=60")
+  SOCKCONF_PATH    folders put in front of the programs' PATH
 """
 import fnmatch
 import os
@@ -22,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import netns  # noqa: E402
 import report  # noqa: E402
 from cases import PROGRAMS, load_all  # noqa: E402
+from sandbox import parse_limits  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -34,6 +37,8 @@ def settings():
         "cases": (os.environ.get("SOCKCONF_CASES") or "").split(),
         "strict": os.environ.get("SOCKCONF_STRICT") == "1",
         "label": os.environ.get("SOCKCONF_LABEL") or "conformance",
+        "limits": parse_limits(os.environ.get("SOCKCONF_LIMITS")),
+        "path": os.environ.get("SOCKCONF_PATH") or "",
     }
 
 

@@ -16,16 +16,25 @@ import time
 
 from cases import DEFAULT_WITHIN, WORKERS, Quoted, decode_bytes
 from netns import Topology, TopologyError, in_netns, parse_spec
-from runner import Peer, PeerError, Program, Timeline, visible
+from runner import OUTPUT_CAP, Peer, PeerError, Program, Timeline, visible
 
-PROGRAM_ENV = {
-    "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-    "LC_ALL": "C",
-    "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
-    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=98",
-}
+PROGRAM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def program_env(extra_path=""):
+    """The whole environment of a program under test: small and fixed, its
+    PATH extended in front by PROGRAM_PATH= (a language under /usr/local)."""
+    return {
+        "PATH": (extra_path + ":" if extra_path else "") + PROGRAM_PATH,
+        "LC_ALL": "C",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
+        "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=98",
+    }
 TCP_STATES = {"ESTABLISHED": "01", "SYN_SENT": "02", "FIN_WAIT1": "04", "FIN_WAIT2": "05",
               "TIME_WAIT": "06", "CLOSE": "07", "CLOSE_WAIT": "08", "LAST_ACK": "09", "LISTEN": "0A"}
+EXIT_AFTER_EOF = 1.0   # seconds from the end of a program's output to its exit status, at most
 SETTLE_QUIET = 0.3     # a still-running program must be quiet this long before it is stopped
 SETTLE_MAX = 2.0
 
@@ -44,8 +53,10 @@ class CaseFailed(Exception):
 class CaseRun:
     """One run of CASE with DIRS = {program: (directory, origin)}."""
 
-    def __init__(self, case, dirs, prefix, tmpdir, artifacts, rerun):
+    def __init__(self, case, dirs, prefix, tmpdir, artifacts, rerun, sandbox=None, env=None):
         self.case = case
+        self.sandbox = sandbox          # Sandbox of the case: programs run as its user
+        self.env = env or program_env()
         self.dirs = dirs
         self.prefix = prefix
         self.tmpdir = tmpdir
@@ -193,7 +204,8 @@ class CaseRun:
         if problem:
             raise StepFailed("%s (%s) cannot run: %s" % (path, origin, problem))
         argv = ["./" + program] + [self.word(a) for a in step.args[2:]]
-        proc = Program(self.timeline, step.actor, host, self.topo.ns(host), argv, directory, PROGRAM_ENV)
+        proc = Program(self.timeline, step.actor, host, self.topo.ns(host), argv, directory, self.env,
+                       launcher=self.sandbox.command if self.sandbox else None)
         self.actors[step.actor] = proc
         proc.origin = origin
         proc.seen_pids = set()
@@ -205,7 +217,9 @@ class CaseRun:
         line = self.subst(step.args[0].raw)
         when = proc.wait_line(line, deadline)
         if when is None:
-            state = "it exited (%s)" % proc.status if proc.status is not None else "still running"
+            if proc.reader_done:       # its output ended: let its exit status arrive (bounded)
+                proc.wait_exit(time.monotonic() + EXIT_AFTER_EOF)
+            state = "it ended: %s" % ending(proc) if proc.status is not None else "still running"
             raise StepFailed("line not printed in time (%s)" % state, expected=line)
         return when
 
@@ -687,8 +701,23 @@ def match_ports(expected, actual):
 def exit_text(proc):
     if proc.status is None:
         return "still running at the end (stopped by the harness)"
-    how = "exit %d" % proc.status if proc.status >= 0 else "killed by signal %d" % -proc.status
-    return "%s at %.3f s" % (how, proc.exit_time)
+    return "%s at %.3f s" % (ending(proc), proc.exit_time)
+
+
+def ending(proc):
+    """How PROC ended: its exit status, or the signal and who sent it."""
+    if proc.status >= 0:
+        return "exit %d" % proc.status
+    how = "killed by signal %d (%s)" % (-proc.status, signal.Signals(-proc.status).name)
+    if getattr(proc, "truncated", False):
+        how += ": the harness stopped it at its output cap of %d bytes" % OUTPUT_CAP
+    elif -proc.status == signal.SIGXCPU:
+        how += ": its CPU time limit"
+    return how
+
+
+DIFF_LINE_LIMIT = 300      # characters of one diff line in a report (a flood would fill the screen)
+DIFF_LINES_LIMIT = 200
 
 
 def shorten(text, limit=160):
@@ -718,7 +747,12 @@ def mark_line(line):
 def unified(expected, actual, actor):
     exp = [mark_line(l) for l in expected.split("\n")]
     act = [mark_line(l) for l in actual.split("\n")]
-    return list(difflib.unified_diff(exp, act, "expected/" + actor, "actual/" + actor, lineterm="", n=3))
+    diff = difflib.unified_diff(exp, act, "expected/" + actor, "actual/" + actor, lineterm="", n=3)
+    lines = [shorten(line, DIFF_LINE_LIMIT) for line in diff]
+    if len(lines) > DIFF_LINES_LIMIT:
+        lines = lines[:DIFF_LINES_LIMIT] + ["... (%d more lines of diff; the whole output is in the artifacts)" % (
+            len(lines) - DIFF_LINES_LIMIT)]
+    return lines
 
 
 # accept() and accept4() in /proc/PID/syscall, by machine

@@ -493,6 +493,9 @@ def sweep(run_ids=None, only_dead=True):
 
 
 def _remove_run_files(rid):
+    import sandbox
+    sandbox.release_uids(lambda owner: owner != rid and run_alive(owner))
+    sandbox.remove_run_state(rid)
     shutil.rmtree("/tmp/sockconf-%s" % rid, ignore_errors=True)
     try:
         os.unlink(os.path.join(LOCK_DIR, rid + ".lock"))

@@ -7,6 +7,9 @@ import platform
 import subprocess
 import time
 
+import sandbox
+from engine import program_env
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKS = {"passed": "pass", "failed": "FAIL", "skipped": "skip", "spec-failed": "spec-fail"}
 
@@ -28,6 +31,10 @@ def provenance(cfg, programs):
              "- iproute2: `%s`" % iproute,
              "- programs under test: `%s`" % (cfg["impl"] or cfg["ref"] + " (reference)"),
              "- strict (spec cases count): %s" % ("yes" if cfg["strict"] or not cfg["impl"] else "no"),
+             "- programs run as: an unprivileged user of their own per case, no capabilities, "
+             "no_new_privs, a private /tmp",
+             "- limits: %s" % sandbox.describe_limits(cfg["limits"]),
+             "- environment: %s" % " ".join("`%s=%s`" % kv for kv in sorted(program_env(cfg["path"]).items())),
              "- date: %s" % time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())]
     directory = cfg["impl"] or cfg["ref"]
     for prog in programs:

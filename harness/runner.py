@@ -73,7 +73,7 @@ def _raw_output_tty(fd):
 class Program:
     """A program under test running on a pty in namespace NS."""
 
-    def __init__(self, timeline, actor, host, ns, argv, cwd, env=None):
+    def __init__(self, timeline, actor, host, ns, argv, cwd, env=None, launcher=None):
         self.timeline = timeline
         self.actor = actor
         self.host = host
@@ -81,6 +81,8 @@ class Program:
         self.argv = argv
         self.cwd = cwd
         self.env = env
+        # launcher(ns, argv) -> the command that runs ARGV in NS (the case's sandbox)
+        self.launcher = launcher or (lambda ns, argv: ["ip", "netns", "exec", ns] + argv)
         self.output = bytearray()
         self.partial = b""
         self.cursor = 0            # offset after the last line an expect matched
@@ -101,7 +103,7 @@ class Program:
         _raw_output_tty(slave)
         try:
             self.proc = subprocess.Popen(
-                ["ip", "netns", "exec", self.ns] + self.argv, cwd=self.cwd, env=self.env,
+                self.launcher(self.ns, self.argv), cwd=self.cwd, env=self.env,
                 stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
         finally:
             os.close(slave)
@@ -171,7 +173,9 @@ class Program:
         lines_end = len(self.output) - len(self.partial)
         offset = self.cursor
         while offset < lines_end:
-            newline = self.output.index(b"\n", offset, lines_end)
+            newline = self.output.find(b"\n", offset, lines_end)
+            if newline < 0:        # the last line, ended by the exit, not by a newline
+                return False
             if self.output[offset:newline] == target:
                 self.cursor = newline + 1
                 return True

@@ -25,6 +25,7 @@ import os
 import random
 import shutil
 import signal
+import subprocess
 import time
 
 UID_FIRST = 2_000_000_000      # reserved: far above any login or system account
@@ -98,12 +99,16 @@ def uid_pids(uid):
 
 
 def kill_uid(uid, timeout=5.0):
-    """SIGKILL every process of UID until none is left (bounded); returns those left."""
+    """SIGKILL every process of UID until none is left (bounded); returns those
+    left.  kill(-1) sent as UID itself reaches all of them at once, so even a
+    fork bomb cannot outrun it; the pids seen are killed one by one too."""
     deadline = time.monotonic() + timeout
     while True:
         pids = uid_pids(uid)
         if not pids or time.monotonic() > deadline:
             return pids
+        subprocess.run(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
+                        "kill", "-KILL", "--", "-1"], capture_output=True, timeout=5)
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)

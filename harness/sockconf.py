@@ -21,6 +21,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import netns  # noqa: E402
+import sandbox  # noqa: E402
 from cases import PROGRAMS, WORKERS, load_all  # noqa: E402
 
 XDIST_WORKERS = 6   # cases mostly wait on the network: more workers than cores
@@ -31,11 +32,16 @@ def die(message, status=2):
     sys.exit(status)
 
 
-def preflight(impl):
+def preflight(impl, limits=None):
     """Refuse to start, with a clear message, when the suite cannot work."""
+    try:
+        sandbox.parse_limits(limits)
+    except ValueError as exc:
+        die("LIMITS=%s: %s" % (limits, exc))
     if os.geteuid() != 0:
         die("the suite creates network namespaces: run it as root (or with CAP_NET_ADMIN and CAP_SYS_ADMIN)")
-    for tool, package in (("ip", "iproute2"), ("smcrouted", "smcroute")):
+    for tool, package in (("ip", "iproute2"), ("smcrouted", "smcroute"), ("setpriv", "util-linux"),
+                          ("prlimit", "util-linux")):
         if shutil.which(tool) is None:
             die("`%s` is missing: install %s (make deps does)" % (tool, package))
     if not os.path.isdir("/run/netns") and os.system("ip netns list >/dev/null 2>&1") != 0:
@@ -66,16 +72,22 @@ def cmd_sweep(args):
         print("sockconf: removed leftovers of run %s: %s" % (rid, " ".join(names)))
 
 
-def run_suite(impl=None, cases=None, strict=False, label="conformance", extra=()):
-    """Run pytest in this process, own the run's lock, always sweep at the end."""
+def run_suite(impl=None, cases=None, strict=False, label=None, extra=(), limits=None, path=None):
+    """Run pytest in this process, own the run's lock, always sweep at the end.
+    Without LABEL a run of IMPL is labelled impl-RUNID, so runs at once keep
+    their reports and artifacts apart."""
     import pytest
-    preflight(impl)
+    preflight(impl, limits)
     for rid, names in netns.sweep().items():
         print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
     rid = netns.begin_run()
+    label = label or ("impl-" + rid if impl else "conformance")
+    print("sockconf: programs under test run as an unprivileged user of their own per case, limits: %s" % (
+        sandbox.describe_limits(sandbox.parse_limits(limits))))
     os.environ.update(SOCKCONF_RUN=rid, SOCKCONF_LABEL=label,
                       SOCKCONF_STRICT="1" if strict else "0",
-                      SOCKCONF_CASES=cases or "", SOCKCONF_IMPL=impl or "")
+                      SOCKCONF_CASES=cases or "", SOCKCONF_IMPL=impl or "",
+                      SOCKCONF_LIMITS=limits or "", SOCKCONF_PATH=path or "")
     reports = os.path.join(ROOT, "build", "reports")
     shutil.rmtree(os.path.join(ROOT, "build", "artifacts", label), ignore_errors=True)
     os.makedirs(reports, exist_ok=True)
@@ -97,7 +109,7 @@ def cmd_run(args):
         patterns = args.case.split()
         if not any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns):
             die("no case matched CASE=%s (make cases lists them)" % args.case, 5)
-    status = run_suite(impl, args.case, args.strict, args.label or ("impl" if impl else "conformance"), args.pytest)
+    status = run_suite(impl, args.case, args.strict, args.label, args.pytest, args.limits, args.path)
     sys.exit(status)
 
 
@@ -144,6 +156,8 @@ def main():
     run.add_argument("--case")
     run.add_argument("--strict", action="store_true")
     run.add_argument("--label")
+    run.add_argument("--limits", help="limits of programs under test, e.g. as=unlimited,cpu=60")
+    run.add_argument("--path", help="folders put in front of the programs' PATH")
     run.add_argument("pytest", nargs="*")
     sub.add_parser("list")
     sub.add_parser("sweep")

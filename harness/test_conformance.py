@@ -7,7 +7,8 @@ import threading
 import pytest
 
 from conftest import ROOT, settings
-from engine import CaseFailed, CaseRun, unrunnable
+from engine import CaseFailed, CaseRun, program_env, unrunnable
+from sandbox import Sandbox, SandboxError, stage
 
 _counter = iter(range(1, 1 << 30))
 _counter_lock = threading.Lock()
@@ -42,13 +43,21 @@ def test_case(conformance_case, request):
     os.makedirs(run_tmp, exist_ok=True)
     label = cfg["label"]
     artifacts = os.path.join(ROOT, "build", "artifacts", label, case.name + ("" if vid == "ref" else "." + vid))
+    try:
+        staged = {p: (stage(d, rid, worker), origin) for p, (d, origin) in dirs.items()}
+    except (SandboxError, OSError) as exc:
+        pytest.fail("cannot stage the programs under test: %s" % exc, pytrace=False)
     with tempfile.TemporaryDirectory(dir=run_tmp) as tmpdir:
-        run = CaseRun(case, dirs, prefix, tmpdir, artifacts, rerun_command(case, cfg))
+        sandbox = Sandbox(rid, tmpdir, cfg["limits"])
+        run = CaseRun(case, staged, prefix, tmpdir, artifacts, rerun_command(case, cfg), sandbox=sandbox,
+                      env=program_env(cfg["path"]))
         try:
             run.run()
             failure = None
         except CaseFailed as exc:
             failure = str(exc)
+        finally:
+            sandbox.close()
     if failure is None:
         return
     if case.checks == "spec" and cfg["impl"] and not cfg["strict"] and vid != "ref":

@@ -221,3 +221,68 @@ def test_descriptor_passing_server_posing_as_multiple_accept_fails(tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "srv  accepting 4" in proc.stdout, proc.stdout
     assert "the processes waiting in accept() are not 4 workers" in proc.stdout, proc.stdout
+
+
+HOSTILE = os.path.join(ROOT, "tests", "hostile")
+PROBES = ("/tmp/sockconf-hostile-probe", "/root/sockconf-hostile-probe", "/etc/sockconf-hostile-probe")
+
+
+def host_state():
+    """What a program under test must never change on the host."""
+    def out(*cmd):
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout
+    sys.path.insert(0, os.path.join(ROOT, "harness"))
+    import sandbox
+    case_users = [p for p in os.listdir("/proc") if p.isdigit() and _uid_of(p) is not None
+                  and sandbox.UID_FIRST <= _uid_of(p) < sandbox.UID_FIRST + sandbox.UID_COUNT]
+    return {"links": out("ip", "-o", "link", "show"), "addresses": out("ip", "-o", "addr", "show"),
+            "routes": out("ip", "route", "show", "table", "all"), "nftables": out("nft", "list", "ruleset"),
+            "probe files": [p for p in PROBES if os.path.exists(p)], "case users' processes": case_users,
+            "files in /tmp": sorted(os.listdir("/tmp")),
+            "namespaces": sorted(our_namespaces())}
+
+
+def _uid_of(pid):
+    try:
+        with open("/proc/%s/status" % pid) as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("Uid:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
+def hostile_evidence(path):
+    """The "# shows: TEXT" lines of a hostile program: what its output or its
+    report must show (the refusal it met, the reason the case failed)."""
+    with open(path, "rb") as f:
+        head = f.read(4096).decode(errors="replace")
+    return [l[len("# shows: "):] for l in head.splitlines() if l.startswith("# shows: ")]
+
+
+@pytest.mark.parametrize("name", sorted(d for d in os.listdir(HOSTILE) if os.path.isdir(os.path.join(HOSTILE, d)))
+                         + ["garbage"])
+def test_hostile_program_is_contained(name, tmp_path):
+    impl = tmp_path / "impl"
+    if name == "garbage":
+        impl.mkdir()
+        (impl / "tcpserver").write_bytes(bytes(range(1, 256)) * 16)
+        (impl / "tcpserver").chmod(0o755)
+    else:
+        shutil.copytree(os.path.join(HOSTILE, name), impl, symlinks=True)
+    before = host_state()
+    started = time.monotonic()
+    proc = run(["run", "--impl", str(impl), "--case", "tcp-server-exact-bytes", "--strict",
+                "--label", "self-hostile-" + name], timeout=120)
+    took = time.monotonic() - started
+    assert proc.returncode == 1, "the case must fail\n" + proc.stdout + proc.stderr
+    assert "tcp-server-exact-bytes FAILED" in proc.stdout, proc.stdout
+    assert took < 60, "the run took %.1f s" % took
+    evidence = (["neither an ELF program nor a script with #!"] if name == "garbage"
+                else hostile_evidence(impl / "tcpserver"))
+    seen = "".join(open(os.path.join(dirpath, f), errors="replace").read()
+                   for dirpath, _, files in os.walk(os.path.join(ROOT, "build", "artifacts", "self-hostile-" + name))
+                   for f in files)
+    for line in evidence:
+        assert line in seen, "the artifacts do not show %r:\n%s" % (line, seen[-3000:])
+    after = host_state()
+    for key in before:
+        assert after[key] == before[key], "%s changed:\nbefore %s\nafter  %s" % (key, before[key], after[key])
