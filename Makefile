@@ -15,7 +15,7 @@ LIB      := src/sockutil.c src/sockutil.h src/design.c src/design.h
 BIN      := build/bin
 SANBIN   := build/sanitize/bin
 
-.PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest lab
+.PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest lab soak
 .DEFAULT_GOAL := all
 
 all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS))
@@ -74,6 +74,10 @@ selftest: all
 # Every mutant in tests/mutants/mutants.list must be rejected by the suite.
 mutants: all
 	$(PYTHON) harness/sockconf.py mutants
+
+# The whole suite RUNS times (default 20) beside two CPU-bound processes; any verdict that changes is a flip.
+soak: all
+	$(PYTHON) harness/soak.py $(if $(RUNS),--runs $(RUNS)) $(if $(IMPL),--impl $(IMPL))
 
 bench: all
 	$(PYTHON) harness/bench.py

@@ -4,8 +4,9 @@ A topology file in netns/ (see pair.topo) lists switches, hosts, links,
 ports, routes, multicast routes and names.  Topology.up() turns it into one
 `ip -batch` run in the root namespace (namespaces and veth pairs created
 directly inside them) and one `ip -n NS -batch` per namespace (addresses,
-links up, routes), writes each host's /etc/netns/NAME/ files so that name
-lookup is deterministic and never leaves the namespace, and starts
+links up, routes), writes each host's own /etc files (hosts, nsswitch.conf,
+resolv.conf; host_command binds them for each program) so that name lookup
+is deterministic and never leaves the namespace, and starts
 smcrouted where the file asks for multicast routing.  Topology.down() undoes
 all of it; sweep_stale() removes what a killed run left behind.
 """
@@ -27,7 +28,16 @@ from dataclasses import dataclass, field
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOPO_DIR = os.path.join(os.path.dirname(HERE), "netns")
 LOCK_DIR = "/run/sockconf"
-ETC_NETNS = "/etc/netns"
+# Each host's hosts, nsswitch.conf and resolv.conf (never the host's /etc):
+# host_command() binds them over /etc for the one command it runs.
+ETC_NETNS = os.path.join(LOCK_DIR, "etc")
+BIND_ETC_FAILED = 96       # host_command's exit status when a bind fails
+BIND_ETC = """etc=$1; shift
+for f in "$etc"/*; do
+  mount --bind "$f" "/etc/${f##*/}" || { echo "sockconf: cannot bind $f over /etc" >&2; exit %d; }
+done
+exec "$@"
+""" % BIND_ETC_FAILED
 NAME_RE = re.compile(r"^sc([a-z0-9]{6})-")
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -86,6 +96,14 @@ def in_netns(ns, func, *args):
     if "error" in result:
         raise result["error"]
     return result.get("value")
+
+
+def host_command(ns, argv):
+    """The command that runs ARGV on the test host of namespace NS: in its
+    network namespace, with the host's own /etc files bound over /etc in the
+    mount namespace `ip netns exec` makes for that command alone."""
+    return ["ip", "netns", "exec", ns, "/bin/sh", "-c", BIND_ETC, "sockconf-host",
+            os.path.join(ETC_NETNS, ns)] + list(argv)
 
 
 def write_file(path, text):
@@ -452,7 +470,7 @@ def run_alive(run_id):
 
 
 def sweep(run_ids=None, only_dead=True):
-    """Remove namespaces, /etc/netns dirs and temp dirs of sockconf runs.
+    """Remove namespaces, per-host /etc dirs and temp dirs of sockconf runs.
 
     With RUN_IDS, only those runs; with ONLY_DEAD, only runs whose lock is
     free (their owner was killed).  Only names of this project's pattern
@@ -496,7 +514,6 @@ def _remove_run_files(rid):
     import sandbox
     sandbox.release_uids(lambda owner: owner != rid and run_alive(owner))
     sandbox.remove_run_state(rid)
-    shutil.rmtree("/tmp/sockconf-%s" % rid, ignore_errors=True)
     try:
         os.unlink(os.path.join(LOCK_DIR, rid + ".lock"))
     except FileNotFoundError:

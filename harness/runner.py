@@ -19,7 +19,7 @@ import termios
 import threading
 import time
 
-from netns import descendants, in_netns
+from netns import descendants, host_command, in_netns
 
 OUTPUT_CAP = 1 << 20          # bytes kept per process; more is a failure
 IP_RECVTTL = getattr(socket, "IP_RECVTTL", 12)   # <linux/in.h>
@@ -82,7 +82,7 @@ class Program:
         self.cwd = cwd
         self.env = env
         # launcher(ns, argv) -> the command that runs ARGV in NS (the case's sandbox)
-        self.launcher = launcher or (lambda ns, argv: ["ip", "netns", "exec", ns] + argv)
+        self.launcher = launcher or host_command
         self.output = bytearray()
         self.partial = b""
         self.cursor = 0            # offset after the last line an expect matched

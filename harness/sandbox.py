@@ -1,13 +1,13 @@
 """Programs under test run without privilege, each case as a user of its own.
 
 A case's Sandbox takes a uid from a reserved range that no account on the
-machine uses (its gid is the same number), so `kill -9 -1` from one case
-reaches nothing outside it.  A program starts as
+machine uses (case_uid_range; its gid is the same number), so `kill -9 -1`
+from one case reaches nothing outside it.  A program starts as
 
-    ip netns exec NS /bin/sh -c SETUP sandbox SCRATCH \\
+    netns.host_command(NS, /bin/sh -c SETUP sandbox SCRATCH \\
         setpriv --reuid=UID --regid=UID --clear-groups --no-new-privs \\
                 --inh-caps=-all --bounding-set=-all \\
-        prlimit --nproc=.. --as=.. --cpu=.. --fsize=.. --nofile=.. --core=0 -- ./PROGRAM ARGS
+        prlimit --nproc=.. --as=.. --cpu=.. --fsize=.. --nofile=.. --core=0 -- ./PROGRAM ARGS)
 
 SETUP runs in the mount namespace `ip netns exec` makes for the command
 alone: it binds the case's scratch folder over every world-writable folder
@@ -28,9 +28,24 @@ import signal
 import subprocess
 import time
 
+from netns import LOCK_DIR as STATE_DIR, host_command
+
 UID_FIRST = 2_000_000_000      # reserved: far above any login or system account
 UID_COUNT = 1 << 20
-STATE_DIR = "/run/sockconf"
+
+
+def case_uid_range():
+    """(first, count) of the uids case users take.  On the host: the reserved
+    range above.  In a rootless run's user namespace: the upper half of the
+    block /etc/subuid mapped (uid 0 is the user who started the run; the last
+    two ids are left to nobody and the overflow id)."""
+    with open("/proc/self/uid_map") as f:
+        blocks = [tuple(int(x) for x in line.split()) for line in f if line.strip()]
+    inner, _, count = max(blocks, key=lambda b: b[2])
+    if count >= UID_FIRST + UID_COUNT:
+        return UID_FIRST, UID_COUNT
+    first = inner + count // 2
+    return first, inner + count - 2 - first
 UID_DIR = os.path.join(STATE_DIR, "uids")
 # /tmp last: the scratch folder's own path lies under /tmp.
 PRIVATE_DIRS = ("/var/tmp", "/dev/shm", "/run/lock", "/tmp")
@@ -121,8 +136,9 @@ def allocate_uid(rid):
     """A uid of the reserved range that no process and no other run uses,
     recorded in /run/sockconf/uids/UID (its content: the run id)."""
     os.makedirs(UID_DIR, exist_ok=True)
+    first, count = case_uid_range()
     for _ in range(100):
-        uid = UID_FIRST + random.randrange(UID_COUNT)
+        uid = first + random.randrange(count)
         try:
             fd = os.open(os.path.join(UID_DIR, str(uid)), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
@@ -132,7 +148,7 @@ def allocate_uid(rid):
         if not uid_pids(uid):
             return uid
         os.unlink(os.path.join(UID_DIR, str(uid)))
-    raise SandboxError("no free uid in %d..%d" % (UID_FIRST, UID_FIRST + UID_COUNT - 1))
+    raise SandboxError("no free uid in %d..%d" % (first, first + count - 1))
 
 
 def release_uids(run_alive):
@@ -155,7 +171,7 @@ def release_uids(run_alive):
 def stage(directory, rid, worker):
     """A copy of DIRECTORY under /run/sockconf/RID/stage/WORKER/, readable by
     every case user (made once per process); SandboxError when too large."""
-    target = os.path.join(STATE_DIR, rid, "stage", worker, hashlib.sha1(directory.encode()).hexdigest()[:12])
+    target = os.path.join(run_state_dir(rid, "stage", worker), hashlib.sha1(directory.encode()).hexdigest()[:12])
     if os.path.isdir(target):
         return target
     count, size = 0, 0
@@ -165,7 +181,6 @@ def stage(directory, rid, worker):
         if count > STAGE_MAX_FILES or size > STAGE_MAX_BYTES:
             raise SandboxError("%s holds more than %d files or %d MiB: not staged" % (
                 directory, STAGE_MAX_FILES, STAGE_MAX_BYTES >> 20))
-    os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
     tmp = target + ".part"
     shutil.copytree(directory, tmp, symlinks=True)
     for top, dirs, files in os.walk(tmp):
@@ -178,6 +193,13 @@ def stage(directory, rid, worker):
     os.chmod(tmp, 0o755)
     os.rename(tmp, target)
     return target
+
+
+def run_state_dir(rid, *parts):
+    """A folder of run RID's own under /run/sockconf/RID (made if missing)."""
+    path = os.path.join(STATE_DIR, rid, *parts)
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    return path
 
 
 def remove_run_state(rid):
@@ -199,7 +221,7 @@ class Sandbox:
         drop = ["setpriv", "--reuid=%d" % self.uid, "--regid=%d" % self.uid, "--clear-groups",
                 "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
         limits = ["prlimit"] + ["--%s=%s" % (name, value) for name, value in self.limits.items()] + ["--"]
-        return ["ip", "netns", "exec", ns, "/bin/sh", "-c", SETUP, "sandbox", self.scratch] + drop + limits + argv
+        return host_command(ns, ["/bin/sh", "-c", SETUP, "sandbox", self.scratch] + drop + limits + argv)
 
     def close(self):
         """Kill every process of the case's user, remove its files, free the uid."""

@@ -21,6 +21,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
 import netns  # noqa: E402
+import rootless  # noqa: E402
 import sandbox  # noqa: E402
 from cases import PROGRAMS, WORKERS, load_all  # noqa: E402
 
@@ -38,8 +39,6 @@ def preflight(impl, limits=None):
         sandbox.parse_limits(limits)
     except ValueError as exc:
         die("LIMITS=%s: %s" % (limits, exc))
-    if os.geteuid() != 0:
-        die("the suite creates network namespaces: run it as root (or with CAP_NET_ADMIN and CAP_SYS_ADMIN)")
     for tool, package in (("ip", "iproute2"), ("smcrouted", "smcroute"), ("setpriv", "util-linux"),
                           ("prlimit", "util-linux")):
         if shutil.which(tool) is None:
@@ -116,13 +115,12 @@ def cmd_run(args):
 def cmd_lab(args):
     """Build a topology for running the programs by hand; remove it on Ctrl-C,
     SIGTERM or after --minutes."""
-    import tempfile
     import time
     preflight(None)
     rid = netns.begin_run()
     os.environ["SOCKCONF_RUN"] = rid
     signal.signal(signal.SIGTERM, netns.terminate_run)
-    tmp = tempfile.mkdtemp(prefix="sockconf-%s-" % rid)
+    tmp = sandbox.run_state_dir(rid, "tmp")
     topo = netns.Topology(netns.parse_spec(args.topology), "sc%s-lab" % rid, tmp)
     try:
         topo.up()
@@ -130,8 +128,8 @@ def cmd_lab(args):
         print("sockconf lab: topology %s is up (names: %s)" % (args.topology, ", ".join(
             "%s -> %s" % kv for kv in sorted(topo.names.items()))))
         for host in topo.spec.hosts:
-            print("  host %-2s %-14s  cd %s && ip netns exec %s ./PROGRAM" % (
-                host, topo.address(host), os.path.relpath(bindir), topo.ns(host)))
+            print("  host %-2s %-14s  cd %s && %s ./PROGRAM" % (
+                host, topo.address(host), os.path.relpath(bindir), lab_launcher(rid, host, topo.ns(host))))
         print("Ctrl-C (or %d minutes) removes it." % args.minutes)
         time.sleep(args.minutes * 60)
     except KeyboardInterrupt:
@@ -139,8 +137,18 @@ def cmd_lab(args):
     finally:
         topo.down()
         netns.end_run(rid)
-        shutil.rmtree(tmp, ignore_errors=True)
         print("sockconf lab: removed")
+
+
+def lab_launcher(rid, host, ns):
+    """A script that runs its arguments on HOST as the suite does (its
+    namespace, its own /etc files), for a person at a shell."""
+    import shlex
+    path = os.path.join(sandbox.run_state_dir(rid, "lab"), "on-" + host)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(shlex.quote(a) for a in netns.host_command(ns, [])))
+    os.chmod(path, 0o755)
+    return path
 
 
 def cmd_mutants(args):
@@ -167,6 +175,12 @@ def main():
     mut = sub.add_parser("mutants")
     mut.add_argument("--only")
     args = parser.parse_args()
+    if args.cmd != "list":
+        if os.geteuid() != 0:
+            if args.cmd == "lab":
+                die("make lab gives shells on the test hosts: run it as root")
+            rootless.enter([os.path.abspath(sys.argv[0])] + sys.argv[1:])
+        rootless.prepare()
     {"run": cmd_run, "list": cmd_list, "sweep": cmd_sweep, "lab": cmd_lab, "mutants": cmd_mutants}[args.cmd](args)
 
 

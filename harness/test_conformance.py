@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT, settings
 from engine import CaseFailed, CaseRun, program_env, unrunnable
-from sandbox import Sandbox, SandboxError, stage
+from sandbox import Sandbox, SandboxError, run_state_dir, stage
 
 _counter = iter(range(1, 1 << 30))
 _counter_lock = threading.Lock()
@@ -39,7 +39,7 @@ def test_case(conformance_case, request):
     with _counter_lock:
         seq = next(_counter)
     prefix = "sc%s-%s%02d" % (rid, worker, seq)
-    run_tmp = "/tmp/sockconf-%s" % rid
+    run_tmp = run_state_dir(rid, "tmp")
     os.makedirs(run_tmp, exist_ok=True)
     label = cfg["label"]
     artifacts = os.path.join(ROOT, "build", "artifacts", label, case.name + ("" if vid == "ref" else "." + vid))

@@ -11,14 +11,18 @@ import random
 import re
 import shutil
 import signal
-import stat
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "harness"))
+import netns  # noqa: E402
+import sandbox  # noqa: E402
+
 SOCKCONF = [sys.executable, os.path.join(ROOT, "harness", "sockconf.py")]
 REF = os.path.join(ROOT, "build", "bin")
 PROGRAMS = ("select", "tcpserver", "tcpclient", "udpserver", "udpclient",
@@ -29,11 +33,18 @@ def run(args, timeout=120, **kw):
     return subprocess.run(SOCKCONF + args, capture_output=True, text=True, timeout=timeout, **kw)
 
 
+def junit(label):
+    return os.path.join(ROOT, "build", "reports", label + ".junit.xml")
+
+
 def results(label):
     """{test id: outcome} from the run's JUnit file."""
+    return results_in(junit(label))
+
+
+def results_in(path):
     import xml.etree.ElementTree as ET
     out = {}
-    path = os.path.join(ROOT, "build", "reports", label + ".junit.xml")
     for tc in ET.parse(path).getroot().iter("testcase"):
         name = re.sub(r"^test_case\[(.*)\]$", r"\1", tc.get("name"))
         if tc.find("failure") is not None or tc.find("error") is not None:
@@ -133,16 +144,85 @@ def test_bad_impl_is_refused_before_any_case(args, message):
     assert message in proc.stderr
 
 
-def test_not_root_is_refused_with_a_clear_message():
+def test_without_subordinate_ids_a_rootless_run_is_refused_in_one_line():
+    # nobody has no block in /etc/subuid: the harness cannot make case users
     proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + SOCKCONF + ["run"],
                           capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2
-    assert "run it as root" in proc.stderr
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert proc.stderr.count("\n") == 1, proc.stderr
+    assert "sockconf: cannot run without root: /etc/subuid gives nobody no block" in proc.stderr, proc.stderr
+
+
+@pytest.fixture
+def unprivileged_user():
+    """A login-less user of this test (useradd gives it a block of /etc/subuid)
+    and a copy of the suite it owns, as in a user's own checkout; both removed."""
+    name = "sockconf-%06d" % random.randrange(10 ** 6)
+    subprocess.run(["useradd", "-M", "-d", "/nonexistent", "-s", "/usr/sbin/nologin", name],
+                   check=True, capture_output=True, timeout=30)
+    tree = tempfile.mkdtemp(prefix="sockconf-rootless-")
+    try:
+        for part in ("harness", "netns", "tests"):
+            shutil.copytree(os.path.join(ROOT, part), os.path.join(tree, part), symlinks=True)
+        shutil.copytree(REF, os.path.join(tree, "build", "bin"))
+        subprocess.run(["chown", "-R", "%s:%s" % (name, name), tree], check=True, timeout=30)
+        os.chmod(tree, 0o755)
+        yield name, tree
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+        subprocess.run(["userdel", name], capture_output=True, timeout=30)
+
+
+def test_a_user_who_is_not_root_gets_the_same_verdicts(unprivileged_user):
+    name, tree = unprivileged_user
+    before = host_state()
+    as_user = ["runuser", "-u", name, "--", sys.executable, os.path.join(tree, "harness", "sockconf.py"), "run"]
+    proc = subprocess.run(as_user + ["--label", "rootless"], capture_output=True, text=True, timeout=300, cwd=tree)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
+    verdicts = results_in(os.path.join(tree, "build", "reports", "rootless.junit.xml"))
+    assert verdicts and set(verdicts.values()) == {"passed"}, verdicts
+    # a hostile program is contained the same way: kill -9 -1 reaches its case only
+    hostile = run_hostile_as(as_user, tree, "kills-everything")
+    assert hostile.returncode == 1, hostile.stdout + hostile.stderr
+    assert "still here" in open(os.path.join(tree, "build", "artifacts", "rootless-hostile", "tcp-server-exact-bytes.impl",
+                                             "srv.out")).read()
+    after = host_state()
+    for key in before:
+        assert after[key] == before[key], "%s changed:\nbefore %s\nafter  %s" % (key, before[key], after[key])
+
+
+def run_hostile_as(as_user, tree, name):
+    return subprocess.run(as_user + ["--impl", os.path.join(tree, "tests", "hostile", name), "--case",
+                                     "tcp-server-exact-bytes", "--strict", "--label", "rootless-hostile"],
+                          capture_output=True, text=True, timeout=120, cwd=tree)
+
+
+@pytest.mark.parametrize("delay", [2, 5, 9])
+def test_ctrl_c_on_a_terminal_ends_the_run_within_5_s_leaving_nothing(delay):
+    import pexpect
+    before = host_state()
+    child = pexpect.spawn(SOCKCONF[0], SOCKCONF[1:] + ["run", "--case", "tcp-server-timeout select-* mcast-* iserver-*",
+                                                       "--label", "self-ctrl-c"], cwd=ROOT, timeout=30)
+    time.sleep(delay)
+    assert child.isalive(), "the run ended before Ctrl-C"
+    child.sendintr()                  # the key: the terminal sends SIGINT to the foreground group
+    pressed = time.monotonic()
+    child.expect(pexpect.EOF, timeout=5)
+    child.close()
+    ended = time.monotonic() - pressed
+    deadline = pressed + 5
+    while host_state() != before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    after = host_state()
+    for key in before:
+        assert after[key] == before[key], "%s left %.1f s after Ctrl-C:\nbefore %s\nafter  %s" % (
+            key, time.monotonic() - pressed, before[key], after[key])
+    assert ended < 5, "the run ended %.1f s after Ctrl-C" % ended
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 @pytest.mark.parametrize("delay", [0.4, 1.5, 3.0])
-def test_interrupted_run_leaves_nothing_behind(signum, delay):
+def test_signalled_run_leaves_nothing_behind(signum, delay):
     before_ns, before_procs = our_namespaces(), programs_running()
     proc = subprocess.Popen(SOCKCONF + ["run", "--case", "tcp-server-timeout select-* mcast-* iserver-*",
                                         "--label", "self-interrupt"],
@@ -185,7 +265,8 @@ def test_killed_run_is_swept_by_the_next():
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL) if _group_alive(proc.pid) else None
     assert not (our_namespaces() - before)
-    assert not os.path.exists("/etc/netns") or not [n for n in os.listdir("/etc/netns") if n.startswith("sc")]
+    left_etc = os.listdir(netns.ETC_NETNS) if os.path.isdir(netns.ETC_NETNS) else []
+    assert not [n for n in left_etc if netns.NAME_RE.match(n)], left_etc
 
 
 def _group_alive(pgid):
@@ -231,8 +312,6 @@ def host_state():
     """What a program under test must never change on the host."""
     def out(*cmd):
         return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout
-    sys.path.insert(0, os.path.join(ROOT, "harness"))
-    import sandbox
     case_users = [p for p in os.listdir("/proc") if p.isdigit() and _uid_of(p) is not None
                   and sandbox.UID_FIRST <= _uid_of(p) < sandbox.UID_FIRST + sandbox.UID_COUNT]
     return {"links": out("ip", "-o", "link", "show"), "addresses": out("ip", "-o", "addr", "show"),
