@@ -4,14 +4,30 @@ program, kernel and iproute2 versions), printed and written as Markdown."""
 import hashlib
 import os
 import platform
+import re
 import subprocess
 import time
+import xml.etree.ElementTree as ET
 
 import sandbox
 from engine import program_env
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKS = {"passed": "pass", "failed": "FAIL", "skipped": "skip", "spec-failed": "spec-fail"}
+
+
+def junit_verdicts(path):
+    """{case/variant: passed|failed|skipped} from a run's JUnit file."""
+    out = {}
+    for test in ET.parse(path).getroot().iter("testcase"):
+        name = re.sub(r"^test_case\[(.*)\]$", r"\1", test.get("name"))
+        if test.find("failure") is not None or test.find("error") is not None:
+            out[name] = "failed"
+        elif test.find("skipped") is not None:
+            out[name] = "skipped"
+        else:
+            out[name] = "passed"
+    return out
 
 
 def sha256(path):

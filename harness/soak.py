@@ -12,27 +12,17 @@ import signal
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from report import junit_verdicts  # noqa: E402
 SOCKCONF = [sys.executable, os.path.join(HERE, "sockconf.py")]
 RUN_TIMEOUT = 600       # seconds one run of the suite may take, at most
 
 
 def verdicts(label):
-    """{test id: passed|failed|skipped} from a run's JUnit file."""
-    out = {}
-    path = os.path.join(ROOT, "build", "reports", label + ".junit.xml")
-    for case in ET.parse(path).getroot().iter("testcase"):
-        name = case.get("name")
-        if case.find("failure") is not None or case.find("error") is not None:
-            out[name] = "failed"
-        elif case.find("skipped") is not None:
-            out[name] = "skipped"
-        else:
-            out[name] = "passed"
-    return out
+    return junit_verdicts(os.path.join(ROOT, "build", "reports", label + ".junit.xml"))
 
 
 def start_burners(count):

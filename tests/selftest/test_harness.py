@@ -21,6 +21,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
 import netns  # noqa: E402
+import report  # noqa: E402
 import sandbox  # noqa: E402
 
 SOCKCONF = [sys.executable, os.path.join(ROOT, "harness", "sockconf.py")]
@@ -39,21 +40,7 @@ def junit(label):
 
 def results(label):
     """{test id: outcome} from the run's JUnit file."""
-    return results_in(junit(label))
-
-
-def results_in(path):
-    import xml.etree.ElementTree as ET
-    out = {}
-    for tc in ET.parse(path).getroot().iter("testcase"):
-        name = re.sub(r"^test_case\[(.*)\]$", r"\1", tc.get("name"))
-        if tc.find("failure") is not None or tc.find("error") is not None:
-            out[name] = "failed"
-        elif tc.find("skipped") is not None:
-            out[name] = "skipped"
-        else:
-            out[name] = "passed"
-    return out
+    return report.junit_verdicts(junit(label))
 
 
 def our_namespaces():
@@ -153,6 +140,9 @@ def test_without_subordinate_ids_a_rootless_run_is_refused_in_one_line():
     assert "sockconf: cannot run without root: /etc/subuid gives nobody no block" in proc.stderr, proc.stderr
 
 
+SUBORDINATE_FIRST = 1_500_000_000    # a block no other account's subordinate ids reach
+
+
 @pytest.fixture
 def unprivileged_user():
     """A login-less user of this test (useradd gives it a block of /etc/subuid)
@@ -162,6 +152,12 @@ def unprivileged_user():
                    check=True, capture_output=True, timeout=30)
     tree = tempfile.mkdtemp(prefix="sockconf-rootless-")
     try:
+        with open("/etc/subuid") as f:
+            given = any(line.startswith(name + ":") for line in f)
+        if not given:
+            block = "%d-%d" % (SUBORDINATE_FIRST, SUBORDINATE_FIRST + 65535)   # useradd gave none
+            subprocess.run(["usermod", "--add-subuids", block, "--add-subgids", block, name],
+                           check=True, capture_output=True, timeout=30)
         for part in ("harness", "netns", "tests"):
             shutil.copytree(os.path.join(ROOT, part), os.path.join(tree, part), symlinks=True)
         shutil.copytree(REF, os.path.join(tree, "build", "bin"))
@@ -179,7 +175,7 @@ def test_a_user_who_is_not_root_gets_the_same_verdicts(unprivileged_user):
     as_user = ["runuser", "-u", name, "--", sys.executable, os.path.join(tree, "harness", "sockconf.py"), "run"]
     proc = subprocess.run(as_user + ["--label", "rootless"], capture_output=True, text=True, timeout=300, cwd=tree)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
-    verdicts = results_in(os.path.join(tree, "build", "reports", "rootless.junit.xml"))
+    verdicts = report.junit_verdicts(os.path.join(tree, "build", "reports", "rootless.junit.xml"))
     assert verdicts and set(verdicts.values()) == {"passed"}, verdicts
     # a hostile program is contained the same way: kill -9 -1 reaches its case only
     hostile = run_hostile_as(as_user, tree, "kills-everything")
@@ -195,6 +191,45 @@ def run_hostile_as(as_user, tree, name):
     return subprocess.run(as_user + ["--impl", os.path.join(tree, "tests", "hostile", name), "--case",
                                      "tcp-server-exact-bytes", "--strict", "--label", "rootless-hostile"],
                           capture_output=True, text=True, timeout=120, cwd=tree)
+
+
+def test_program_path_puts_a_language_installed_elsewhere_on_the_path():
+    # tcpserver is a script for an interpreter that lives outside the fixed PATH
+    # (not under /tmp: programs under test see a private /tmp)
+    top = tempfile.mkdtemp(prefix="sockconf-lang-", dir="/run")
+    try:
+        os.chmod(top, 0o755)
+        lang, impl = os.path.join(top, "lang"), os.path.join(top, "impl")
+        os.makedirs(lang)
+        os.makedirs(impl)
+        with open(os.path.join(lang, "sockconf-lang"), "w") as f:
+            f.write("#!/bin/sh\nexec %s\n" % os.path.join(REF, "tcpserver"))
+        with open(os.path.join(impl, "tcpserver"), "w") as f:
+            f.write("#!/usr/bin/env sockconf-lang\n")
+        for path in (os.path.join(lang, "sockconf-lang"), os.path.join(impl, "tcpserver")):
+            os.chmod(path, 0o755)
+        for d in (lang, impl):
+            os.chmod(d, 0o755)
+        args = ["run", "--impl", impl, "--case", "tcp-server-exact-bytes", "--label", "self-path"]
+        without = run(args)
+        assert without.returncode == 1 and "'sockconf-lang': No such file or directory" in without.stdout, without.stdout
+        extended = run(args + ["--path", lang])
+        assert extended.returncode == 0, extended.stdout + extended.stderr
+        assert "`PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin`" % lang in extended.stdout, extended.stdout
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_two_runs_of_impl_at_once_keep_their_reports_apart(impl):
+    command = SOCKCONF + ["run", "--impl", str(impl), "--case", "tcp-echo udp-echo-address"]
+    before = set(os.listdir(os.path.join(ROOT, "build", "reports")))
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outputs = [proc.communicate(timeout=120)[0] for proc in runs]
+    assert [proc.returncode for proc in runs] == [0, 0], outputs
+    new = sorted(set(os.listdir(os.path.join(ROOT, "build", "reports"))) - before)
+    assert len([n for n in new if n.startswith("impl-") and n.endswith(".md")]) == 2, new
+    for name in (n for n in new if n.endswith(".junit.xml")):
+        assert set(report.junit_verdicts(os.path.join(ROOT, "build", "reports", name)).values()) == {"passed"}
 
 
 @pytest.mark.parametrize("delay", [2, 5, 9])
