@@ -709,7 +709,7 @@ def ending(proc):
     if proc.status >= 0:
         return "exit %d" % proc.status
     how = "killed by signal %d (%s)" % (-proc.status, signal.Signals(-proc.status).name)
-    if getattr(proc, "truncated", False):
+    if proc.truncated:
         how += ": the harness stopped it at its output cap of %d bytes" % OUTPUT_CAP
     elif -proc.status == signal.SIGXCPU:
         how += ": its CPU time limit"

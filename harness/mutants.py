@@ -14,12 +14,12 @@ import shutil
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from cases import WORKERS  # noqa: E402
+from report import junit_path, junit_verdicts  # noqa: E402
 LIST = os.path.join(ROOT, "tests", "mutants", "mutants.list")
 BUILD = os.path.join(ROOT, "build", "mutants")
 CFLAGS = ["-std=c11", "-O2", "-g", "-w"]  # a mutant may leave a variable unused
@@ -95,11 +95,7 @@ def run_unit(name, source, sed):
 
 def failed_cases(junit):
     """Names of the cases that failed in a JUnit file."""
-    names = set()
-    for tc in ET.parse(junit).getroot().iter("testcase"):
-        if tc.find("failure") is not None or tc.find("error") is not None:
-            names.add(re.sub(r"^test_case\[(.*)\]$", r"\1", tc.get("name")).split("/")[0])
-    return names
+    return {name.split("/")[0] for name, verdict in junit_verdicts(junit).items() if verdict == "failed"}
 
 
 SPEC = os.path.join(ROOT, "tests", "SPEC.md")
@@ -144,7 +140,7 @@ def run_one(mutant):
         proc = subprocess.run([sys.executable, os.path.join(HERE, "sockconf.py"), "run", "--impl", bindir,
                                "--strict", "--label", label, "--", "-n", "4"],
                               stdout=out, stderr=subprocess.STDOUT, timeout=300)
-    junit = os.path.join(ROOT, "build", "reports", label + ".junit.xml")
+    junit = junit_path(label)
     killers = failed_cases(junit) if os.path.exists(junit) else set()
     if proc.returncode == 1 and killers:
         verdict = "rejected"

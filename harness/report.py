@@ -16,6 +16,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MARKS = {"passed": "pass", "failed": "FAIL", "skipped": "skip", "spec-failed": "spec-fail"}
 
 
+def junit_path(label):
+    """Where a run labelled LABEL writes its JUnit file."""
+    return os.path.join(ROOT, "build", "reports", label + ".junit.xml")
+
+
 def junit_verdicts(path):
     """{case/variant: passed|failed|skipped} from a run's JUnit file."""
     out = {}

@@ -27,11 +27,6 @@ UNSHARE = ["unshare", "--user", "--map-root-user", "--map-auto", "--net", "--mou
            "--fork", "--mount-proc", "--kill-child", "--propagation", "private"]
 
 
-def active():
-    """True inside the namespaces of a rootless run."""
-    return os.environ.get(ENV) in ("enter", "1")
-
-
 def _subordinate_count(path, user, uid):
     """How many ids /etc/subuid (or subgid) gives USER, in its first block."""
     try:

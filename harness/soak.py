@@ -16,13 +16,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from report import junit_verdicts  # noqa: E402
+from report import junit_path, junit_verdicts  # noqa: E402
 SOCKCONF = [sys.executable, os.path.join(HERE, "sockconf.py")]
 RUN_TIMEOUT = 600       # seconds one run of the suite may take, at most
-
-
-def verdicts(label):
-    return junit_verdicts(os.path.join(ROOT, "build", "reports", label + ".junit.xml"))
 
 
 def start_burners(count):
@@ -47,7 +43,7 @@ def main():
             command = SOCKCONF + ["run", "--label", label] + (["--impl", args.impl, "--strict"] if args.impl else [])
             took = time.monotonic()
             done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=RUN_TIMEOUT)
-            run = verdicts(label)
+            run = junit_verdicts(junit_path(label))
             for name, verdict in run.items():
                 seen[name].append(verdict)
             failed = sorted(n for n, v in run.items() if v == "failed")

@@ -36,7 +36,7 @@ def die(message, status=2):
 def preflight(impl, limits=None):
     """Refuse to start, with a clear message, when the suite cannot work."""
     try:
-        sandbox.parse_limits(limits)
+        parsed_limits = sandbox.parse_limits(limits)
     except ValueError as exc:
         die("LIMITS=%s: %s" % (limits, exc))
     for tool, package in (("ip", "iproute2"), ("smcrouted", "smcroute"), ("setpriv", "util-linux"),
@@ -58,6 +58,7 @@ def preflight(impl, limits=None):
         for server, worker in WORKERS.items():
             if server in present and not os.path.exists(os.path.join(impl, worker)):
                 print("sockconf: %s is there but its worker %s is not: its cases will fail" % (server, worker))
+    return parsed_limits
 
 
 def cmd_list(args):
@@ -76,22 +77,23 @@ def run_suite(impl=None, cases=None, strict=False, label=None, extra=(), limits=
     Without LABEL a run of IMPL is labelled impl-RUNID, so runs at once keep
     their reports and artifacts apart."""
     import pytest
-    preflight(impl, limits)
+    import report
+    parsed_limits = preflight(impl, limits)
     for rid, names in netns.sweep().items():
         print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
     rid = netns.begin_run()
     label = label or ("impl-" + rid if impl else "conformance")
     print("sockconf: programs under test run as an unprivileged user of their own per case, limits: %s" % (
-        sandbox.describe_limits(sandbox.parse_limits(limits))))
+        sandbox.describe_limits(parsed_limits)))
     os.environ.update(SOCKCONF_RUN=rid, SOCKCONF_LABEL=label,
                       SOCKCONF_STRICT="1" if strict else "0",
                       SOCKCONF_CASES=cases or "", SOCKCONF_IMPL=impl or "",
                       SOCKCONF_LIMITS=limits or "", SOCKCONF_PATH=path or "")
-    reports = os.path.join(ROOT, "build", "reports")
+    junit = report.junit_path(label)
     shutil.rmtree(os.path.join(ROOT, "build", "artifacts", label), ignore_errors=True)
-    os.makedirs(reports, exist_ok=True)
+    os.makedirs(os.path.dirname(junit), exist_ok=True)
     argv = [os.path.join(HERE, "test_conformance.py"), "-p", "no:cacheprovider", "-q", "-rfEsx",
-            "-n", str(XDIST_WORKERS), "--junitxml", os.path.join(reports, label + ".junit.xml"),
+            "-n", str(XDIST_WORKERS), "--junitxml", junit,
             "-o", "junit_family=xunit2", "--rootdir", HERE] + list(extra)
     signal.signal(signal.SIGTERM, netns.terminate_run)
     try:

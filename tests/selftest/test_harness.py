@@ -34,13 +34,9 @@ def run(args, timeout=120, **kw):
     return subprocess.run(SOCKCONF + args, capture_output=True, text=True, timeout=timeout, **kw)
 
 
-def junit(label):
-    return os.path.join(ROOT, "build", "reports", label + ".junit.xml")
-
-
 def results(label):
     """{test id: outcome} from the run's JUnit file."""
-    return report.junit_verdicts(junit(label))
+    return report.junit_verdicts(report.junit_path(label))
 
 
 def our_namespaces():
@@ -347,8 +343,8 @@ def host_state():
     """What a program under test must never change on the host."""
     def out(*cmd):
         return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout
-    case_users = [p for p in os.listdir("/proc") if p.isdigit() and _uid_of(p) is not None
-                  and sandbox.UID_FIRST <= _uid_of(p) < sandbox.UID_FIRST + sandbox.UID_COUNT]
+    first, count = sandbox.case_uid_range()
+    case_users = [p for p in os.listdir("/proc") if p.isdigit() and first <= (_uid_of(p) or -1) < first + count]
     return {"links": out("ip", "-o", "link", "show"), "addresses": out("ip", "-o", "addr", "show"),
             "routes": out("ip", "route", "show", "table", "all"), "nftables": out("nft", "list", "ruleset"),
             "probe files": [p for p in PROBES if os.path.exists(p)], "case users' processes": case_users,
