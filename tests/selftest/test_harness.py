@@ -198,8 +198,11 @@ def test_program_path_puts_a_language_installed_elsewhere_on_the_path():
         lang, impl = os.path.join(top, "lang"), os.path.join(top, "impl")
         os.makedirs(lang)
         os.makedirs(impl)
+        # the interpreter runs a copy of the reference kept beside it (the
+        # checkout itself may be where case users cannot read, or under /tmp)
+        shutil.copy(os.path.join(REF, "tcpserver"), os.path.join(lang, "tcpserver"))
         with open(os.path.join(lang, "sockconf-lang"), "w") as f:
-            f.write("#!/bin/sh\nexec %s\n" % os.path.join(REF, "tcpserver"))
+            f.write("#!/bin/sh\nexec %s\n" % os.path.join(lang, "tcpserver"))
         with open(os.path.join(impl, "tcpserver"), "w") as f:
             f.write("#!/usr/bin/env sockconf-lang\n")
         for path in (os.path.join(lang, "sockconf-lang"), os.path.join(impl, "tcpserver")):
