@@ -45,13 +45,14 @@ unit: build/unit/test_sockutil
 # Installs what is missing (apt-get, idempotent), builds, runs the suite.
 conformance: deps all
 	$(PYTHON) harness/sockconf.py run $(if $(IMPL),--impl $(IMPL)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict) \
+	  $(if $(CASES),--cases '$(CASES)') \
 	  $(if $(LIMITS),--limits '$(LIMITS)') $(if $(PROGRAM_PATH),--path '$(PROGRAM_PATH)')
 
 deps:
 	@sh ci/install-deps.sh
 
 cases:
-	@$(PYTHON) harness/sockconf.py list
+	@$(PYTHON) harness/sockconf.py list $(if $(CASES),--cases '$(CASES)')
 
 # Namespaces to run the programs by hand (TOPO=pair|lan|routed); Ctrl-C removes them.
 lab: all

@@ -19,7 +19,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-import netns  # noqa: E402
+import runs  # noqa: E402
+from topofile import parse_spec  # noqa: E402
+from topology import Topology  # noqa: E402
 
 TARGETS_MS = {"pair": 12.0, "lan": 30.0, "routed": 50.0}
 REPS = 20
@@ -30,10 +32,10 @@ def bench_topologies(rid):
     rows = []
     with tempfile.TemporaryDirectory(prefix="sockconf-bench-") as tmp:
         for name in ("pair", "lan", "routed"):
-            spec = netns.parse_spec(name)
+            spec = parse_spec(name)
             totals, ups, downs = [], [], []
             for i in range(REPS):
-                topo = netns.Topology(spec, "sc%s-%s%02d" % (rid, name[0], i), tmp)
+                topo = Topology(spec, "sc%s-%s%02d" % (rid, name[0], i), tmp)
                 t0 = time.monotonic()
                 topo.up()
                 t1 = time.monotonic()
@@ -61,7 +63,7 @@ def bench_suite():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    with netns.owned_run() as rid:
+    with runs.owned_run() as rid:
         rows = bench_topologies(rid)
     with open(os.path.join(OUT, "topologies.csv"), "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -86,7 +88,7 @@ def main():
         f.write("wall_s,longest_case,longest_s,ratio\n%.2f,%s,%.2f,%.3f\n" % (wall, name, longest, ratio))
     print("\nserver designs, connections per second:")
     import bench_designs
-    with netns.owned_run() as rid:
+    with runs.owned_run() as rid:
         bench_designs.main(rid)
     return 0
 

@@ -19,6 +19,8 @@ import tempfile
 import time
 
 import netns
+from topofile import parse_spec  # noqa: E402
+from topology import Topology  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -67,7 +69,7 @@ def measure(topo, clients, delay_us):
 def bench_design(rid, design, link, seq):
     rows = []
     with tempfile.TemporaryDirectory(prefix="sockconf-bench-") as tmp:
-        topo = netns.Topology(netns.parse_spec("pair"), "sc%s-d%02d" % (rid, seq), tmp)
+        topo = Topology(parse_spec("pair"), "sc%s-d%02d" % (rid, seq), tmp)
         topo.up()
         try:
             for host in ("a", "b"):

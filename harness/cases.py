@@ -1,12 +1,21 @@
-"""Parse conformance cases: tests/cases/NAME.case.
+"""Read conformance cases (tests/cases/NAME.case, and NAME.case in the
+folders of CASES=) and check every one against the verb registry before
+any namespace is made.  tests/cases/README.md describes the format.
 
-A case file has header lines (`title`, `checks`, `passage`, `topology`,
-`names`, `slow`), then sections opened by a line `[steps]` or
-`[transcript ACTOR]`.  tests/cases/README.md describes the format.
+Every problem is one line, FILE:LINE: what is wrong; load_all() raises
+CaseErrors with all of them.
 """
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import argtypes
+import registry
+from argtypes import ArgError, Quoted, check_refs
+from notation import decode_transcript
+from topofile import TopologyError, parse_spec
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -17,29 +26,22 @@ PROGRAMS = ("select", "tcpserver", "tcpclient", "udpserver", "udpclient",
 # A design server starts its workers from its own folder: they come with it.
 WORKERS = {"spawnserver": "spawnworker", "sendmsgserver": "recvmsgworker", "acceptserver": "acceptworker"}
 CHECKS = ("tutorial", "spec")
-
-PROGRAM_VERBS = {"start", "expect", "type", "eof", "exit", "running", "signal", "stopped",
-                 "tree", "zombies", "gone", "kill-worker", "holds", "distinct-holders", "accepting"}
-PEER_VERBS = {"tcp-connect", "tcp-refused", "tcp-listen", "accept", "send", "recv", "recv-eof",
-              "recv-reset", "recv-nothing", "close", "reset", "udp-bind", "udp-send", "udp-reply", "udp-recv",
-              "udp-nothing", "mcast-join", "mcast-send", "mcast-recv", "tcp-state", "backlog", "echo-burst",
-              "nft-drop", "nft-dropped"}
 DEFAULT_WITHIN = 5.0
-
+HEADERS = ("title", "checks", "passage", "topology", "names", "slow")
 TOKEN_RE = re.compile(r'"((?:[^"\\]|\\.)*)"(?:\*(\d+))?|(\S+)')
-ESCAPES = {"n": b"\n", "r": b"\r", "t": b"\t", "0": b"\0", "\\": b"\\", '"': b'"'}
-TRANSCRIPT_ESCAPES = {"%SP": " ", "%TAB": "\t", "%CR": "\r", "%NUL": "\0"}
+OPTION_RE = re.compile(r"^([a-z]+)=(.*)$")
 
 
 class CaseError(Exception):
     pass
 
 
-@dataclass
-class Quoted:
-    """A quoted string token: its raw text (escapes still in) and a repeat count."""
-    raw: str
-    repeat: int = 1
+class CaseErrors(Exception):
+    """Every problem found in the cases, one FILE:LINE: line each."""
+
+    def __init__(self, messages):
+        super().__init__("\n".join(messages))
+        self.messages = messages
 
 
 @dataclass
@@ -48,8 +50,9 @@ class Step:
     source: str
     actor: str
     verb: str
-    args: list
-    opts: dict
+    definition: object        # registry.Verb
+    a: SimpleNamespace        # checked arguments, by lower-case name
+    opts: dict                # checked options
 
     def where(self, case):
         return "%s:%d" % (case.relpath, self.lineno)
@@ -59,10 +62,12 @@ class Step:
 class Case:
     name: str
     path: str
+    origin: str = "suite"          # "suite", or the CASES= folder it comes from
     title: str = ""
     checks: str = ""
     passage: str = ""
     topology: str = ""
+    spec: object = None            # topofile.Spec
     names: dict = field(default_factory=dict)
     slow: float = 0.0
     steps: list = field(default_factory=list)
@@ -71,73 +76,16 @@ class Case:
 
     @property
     def relpath(self):
-        return os.path.relpath(self.path, ROOT)
+        rel = os.path.relpath(self.path, ROOT)
+        return self.path if rel.startswith("..") else rel
 
     def programs(self):
         """Programs the case starts, in order of first start."""
         seen = []
         for step in self.steps:
-            if step.verb == "start" and step.args[1] not in seen:
-                seen.append(step.args[1])
+            if step.verb == "start" and step.a.program not in seen:
+                seen.append(step.a.program)
         return seen
-
-
-def decode_bytes(raw):
-    """C-like escapes of a quoted step argument into bytes."""
-    out = bytearray()
-    i = 0
-    while i < len(raw):
-        c = raw[i]
-        if c != "\\":
-            out += c.encode()
-            i += 1
-            continue
-        nxt = raw[i + 1:i + 2]
-        if nxt == "x":
-            out.append(int(raw[i + 2:i + 4], 16))
-            i += 4
-        elif nxt in ESCAPES:
-            out += ESCAPES[nxt]
-            i += 2
-        else:
-            raise CaseError("unknown escape \\%s" % nxt)
-    return bytes(out)
-
-
-REPEAT_RE = re.compile(r"%repeat\[(\d+) x (.*?)\]%")
-
-
-def _repeat(match):
-    """%repeat[N x TEXT]%: TEXT N times; inside it \\n is a newline and %I the 1-based count."""
-    body = match.group(2).replace("\\n", "\n")
-    return "".join(body.replace("%I", str(i)) for i in range(1, int(match.group(1)) + 1))
-
-
-def decode_transcript(text):
-    """%SP, %TAB, %CR, %NUL and %repeat[N x TEXT]% (curl's notation; inside
-    it \\n is a newline and %I the count) in an expected transcript; %% is a
-    percent sign."""
-    text = REPEAT_RE.sub(_repeat, text)
-    out = []
-    i = 0
-    while i < len(text):
-        if text[i] == "%":
-            if text.startswith("%%", i):
-                out.append("%")
-                i += 2
-                continue
-            for key, value in TRANSCRIPT_ESCAPES.items():
-                if text.startswith(key, i):
-                    out.append(value)
-                    i += len(key)
-                    break
-            else:
-                out.append("%")
-                i += 1
-            continue
-        out.append(text[i])
-        i += 1
-    return "".join(out)
 
 
 def strip_comment(line):
@@ -165,109 +113,256 @@ def tokenize(text):
     return tokens
 
 
-def parse_step(lineno, line):
+class Context:
+    """What the steps read so far have made: programs, peers, marks."""
+
+    def __init__(self, spec, topology_name):
+        self.spec = spec
+        self.topology = topology_name
+        self.hosts = list(spec.hosts) if spec else None     # None: the topology could not be read
+        self.known_programs = PROGRAMS
+        self.programs = {}     # actor -> line of its start
+        self.peers = set()
+        self.marks = set()
+
+
+def check_actor(verb, actor, ctx):
+    kind = verb.actor
+    if kind == "starts" and (actor in ctx.programs or actor in ctx.peers):
+        raise ArgError("%s is already %s; a new program needs a name of its own" % (
+            actor, "started at line %d" % ctx.programs[actor] if actor in ctx.programs else "a peer"))
+    if kind == "program" and actor not in ctx.programs:
+        raise ArgError("%s %s: %s is not a program started by an earlier step" % (actor, verb.name, actor))
+    if kind == "peer" and actor not in ctx.peers:
+        what = "a program, not a scripted peer" if actor in ctx.programs else "not placed on a host yet"
+        raise ArgError("%s %s: %s is %s (its first step names a host: tcp-connect, tcp-listen, udp-bind, "
+                       "mcast-join, ...)" % (actor, verb.name, actor, what))
+    if kind == "places" and actor in ctx.programs:
+        raise ArgError("%s is a program, not a scripted peer" % actor)
+
+
+def split_options(verb, tokens):
+    args, opts = [], {}
+    allowed = dict(registry.COMMON_OPTIONS, **verb.options)
+    for token in tokens:
+        m = OPTION_RE.match(token) if isinstance(token, str) else None
+        if not m:
+            args.append(token)
+            continue
+        if m.group(1) not in allowed:
+            raise ArgError("%s takes no option %s= (it takes %s)" % (
+                verb.name, m.group(1), " ".join(o + "=" for o in allowed)))
+        opts[m.group(1)] = m.group(2)
+    return args, opts
+
+
+def bind_args(verb, args, ctx):
+    """Check ARGS against VERB's parameters; their values by lower-case name."""
+    values, rest = {}, list(args)
+    for param in verb.params:
+        key = param.name.lower()
+        if not rest:
+            if param.optional:
+                values[key] = [] if param.many else None
+                continue
+            raise ArgError("%s is missing (usage: %s)" % (param.name, verb.usage()))
+        taken = rest if param.many else rest[:1]
+        rest = [] if param.many else rest[1:]
+        checked = [argtypes.TYPES[param.type].check(t, ctx) for t in taken]
+        values[key] = checked if param.many else checked[0]
+    if rest:
+        shown = " ".join('"%s"' % t.raw if isinstance(t, Quoted) else t for t in rest)
+        raise ArgError("too many arguments: %s (usage: %s)" % (shown, verb.usage()))
+    return SimpleNamespace(**values)
+
+
+def bind_options(verb, opts, ctx):
+    for needed in verb.required:
+        if needed not in opts:
+            raise ArgError("%s needs %s= (usage: %s)" % (verb.name, needed, verb.usage()))
+    if ("at" in opts) != ("from" in opts):
+        raise ArgError("at= and from= go together: at=T+-TOL from=MARK times the event from MARK")
+    types = dict(registry.COMMON_OPTIONS, **verb.options)
+    return {name: argtypes.TYPES[types[name]].check(value, ctx) for name, value in opts.items()}
+
+
+def parse_step(lineno, line, ctx):
     tokens = tokenize(line)
     if len(tokens) < 2 or not all(isinstance(t, str) for t in tokens[:2]):
-        raise CaseError("a step is: ACTOR VERB ARGS... [OPTION=VALUE]")
-    actor, verb = tokens[0], tokens[1]
-    if verb not in PROGRAM_VERBS | PEER_VERBS:
-        raise CaseError("unknown verb %r" % verb)
-    args, opts = [], {}
-    for tok in tokens[2:]:
-        if isinstance(tok, str) and re.match(r"^(within|at|from|mark|for|ttl|src|by|tree|hook|count|size)=", tok):
-            key, value = tok.split("=", 1)
-            opts[key] = value
-        else:
-            args.append(tok)
-    if verb == "start" and (len(args) < 2 or args[1] not in PROGRAMS):
-        raise CaseError("start needs HOST and one of the tutorial's programs")
-    if "at" in opts and "from" not in opts:
-        raise CaseError("at= needs from=MARK, the event the time is measured from")
-    return Step(lineno, line.strip(), actor, verb, args, opts)
+        raise ArgError("a step is: ACTOR VERB ARGS... [OPTION=VALUE]")
+    actor, name = tokens[0], tokens[1]
+    verb = registry.VERBS.get(name)
+    if verb is None:
+        close = difflib.get_close_matches(name, registry.VERBS, 1)
+        raise ArgError("unknown verb %r%s (tests/cases/README.md lists them)" % (
+            name, "; did you mean %r?" % close[0] if close else ""))
+    check_actor(verb, actor, ctx)
+    args, raw_opts = split_options(verb, tokens[2:])
+    # The actor's kind is recorded even if an argument is wrong, so that one
+    # mistake gives one message, not one for every later step of the actor.
+    if verb.actor == "starts":
+        ctx.programs[actor] = lineno
+    elif verb.actor == "places":
+        ctx.peers.add(actor)
+    values = bind_args(verb, args, ctx)
+    opts = bind_options(verb, raw_opts, ctx)
+    if "mark" in opts:
+        ctx.marks.add(opts["mark"])
+    return Step(lineno, line.strip(), actor, name, verb, values, opts)
 
 
-def parse_case(path):
-    name = os.path.basename(path)[:-len(".case")]
-    case = Case(name=name, path=path)
-    section, body, body_start = None, [], 0
-    why = []
-
-    def close_section():
-        if section and section[0] == "transcript":
-            while body and body[-1] == "":
-                body.pop()
-            case.transcripts[section[1]] = (body_start, decode_transcript("".join(l + "\n" for l in body)))
-
-    with open(path) as f:
-        lines = f.read().split("\n")
-    for lineno, line in enumerate(lines, 1):
-        try:
-            header = re.match(r"^\[(steps|transcript)(?:\s+(\S+))?\]\s*$", line)
-            if header:
-                close_section()
-                section, body, body_start = (header.group(1), header.group(2)), [], lineno + 1
-                continue
-            if section and section[0] == "transcript":
-                body.append(line)
-                continue
-            stripped = strip_comment(line).strip()
-            if line.startswith("#") and section is None:
-                why.append(line[1:].strip())
-            if not stripped:
-                continue
-            if section and section[0] == "steps":
-                case.steps.append(parse_step(lineno, stripped))
-            else:
-                _parse_header(case, stripped)
-        except CaseError as exc:
-            raise CaseError("%s:%d: %s" % (path, lineno, exc))
-    close_section()
-    case.why = "\n".join(why)
-    _validate(case)
-    return case
-
-
-def _parse_header(case, line):
-    key, _, value = line.partition(" ")
-    value = value.strip()
-    if key == "title":
-        case.title = value
-    elif key == "checks":
-        if value not in CHECKS:
-            raise CaseError("checks is tutorial or spec")
-        case.checks = value
-    elif key == "passage":
-        case.passage = value
-    elif key == "topology":
+def parse_header(case, key, value, dirs):
+    if key not in HEADERS:
+        raise ArgError("unknown header %r (headers: %s)" % (key, " ".join(HEADERS)))
+    if key == "checks" and value not in CHECKS:
+        raise ArgError("checks is tutorial or spec, got %r" % value)
+    if key == "topology":
         case.topology = value
-    elif key == "names":
+        try:
+            case.spec = parse_spec(value, dirs)
+        except TopologyError as exc:
+            raise ArgError(str(exc))
+    if key == "names":
         for pair in value.split():
             name, _, host = pair.partition("=")
             case.names[name] = host
     elif key == "slow":
-        case.slow = float(value)
+        try:
+            case.slow = float(value)
+        except ValueError:
+            raise ArgError("slow is a number of seconds, got %r" % value)
     else:
-        raise CaseError("unknown header %r" % key)
+        setattr(case, key, value)
 
 
-def _validate(case):
-    for key in ("title", "checks", "passage", "topology"):
-        if not getattr(case, key):
-            raise CaseError("%s: missing header %r" % (case.path, key))
-    if not case.steps:
-        raise CaseError("%s: no [steps]" % case.path)
-    started = {s.actor for s in case.steps if s.verb == "start"}
-    for actor in case.transcripts:
-        if actor not in started:
-            raise CaseError("%s: transcript of %r, which no step starts" % (case.path, actor))
-    for actor in started:
-        if actor not in case.transcripts:
-            raise CaseError("%s: %r is started but has no [transcript %s]" % (case.path, actor, actor))
+class Reader:
+    """Reads one case file, collecting every problem as FILE:LINE: text."""
+
+    def __init__(self, path, origin, dirs):
+        name = os.path.basename(path)[:-len(".case")]
+        self.case = Case(name=name, path=path, origin=origin)
+        self.dirs = dirs
+        self.errors = []
+        self.ctx = None
+
+    def error(self, lineno, text):
+        self.errors.append("%s:%d: %s" % (self.case.relpath, lineno, text))
+
+    def read(self):
+        registry.load()
+        try:
+            with open(self.case.path, encoding="utf-8") as f:
+                lines = f.read().split("\n")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.error(1, "cannot read the case: %s" % exc)
+            return self.case
+        section, body, why = None, [], []
+        for lineno, line in enumerate(lines, 1):
+            header = re.match(r"^\[(steps|transcript)(?:\s+(\S+))?\]\s*$", line)
+            if header:
+                self.close_section(section, body)
+                section, body = (header.group(1), header.group(2), lineno), []
+                if section[0] == "steps":
+                    self.begin_steps(lineno)
+                continue
+            if section and section[0] == "transcript":
+                body.append(line)
+                continue
+            if line.startswith("#") and section is None:
+                why.append(line[1:].strip())
+            stripped = strip_comment(line).strip()
+            if stripped:
+                self.take_line(section, lineno, stripped)
+        self.close_section(section, body)
+        self.case.why = "\n".join(why)
+        self.check_whole(len(lines))
+        return self.case
+
+    def take_line(self, section, lineno, line):
+        try:
+            if section is None:
+                key, _, value = line.partition(" ")
+                parse_header(self.case, key, value.strip(), self.dirs)
+            elif self.ctx is not None:
+                self.case.steps.append(parse_step(lineno, line, self.ctx))
+        except ArgError as exc:
+            self.error(lineno, str(exc))
+
+    def begin_steps(self, lineno):
+        for key in ("title", "checks", "passage", "topology"):
+            if not getattr(self.case, key):
+                self.error(lineno, "missing header %r before [steps]" % key)
+        if self.case.topology and self.case.spec:
+            for name, host in self.case.names.items():
+                if host not in self.case.spec.hosts:
+                    self.error(lineno, "names %s=%s: no host %r in topology %s" % (
+                        name, host, host, self.case.topology))
+        self.ctx = Context(self.case.spec, self.case.topology)
+
+    def close_section(self, section, body):
+        if not section or section[0] != "transcript":
+            return
+        _, actor, lineno = section
+        while body and body[-1] == "":
+            body.pop()
+        text = "".join(line + "\n" for line in body)
+        if actor is None:
+            self.error(lineno, "[transcript ACTOR] names the program whose output follows")
+        elif self.ctx is None or actor not in self.ctx.programs:
+            what = "a scripted peer" if self.ctx and actor in self.ctx.peers else "not started by a step above"
+            self.error(lineno, "[transcript %s]: %s is %s; transcripts are of programs" % (actor, actor, what))
+        elif actor in self.case.transcripts:
+            self.error(lineno, "a second [transcript %s]" % actor)
+        else:
+            try:
+                check_refs(text.replace("%{PORT}", ""), self.ctx)
+            except ArgError as exc:
+                self.error(lineno, "[transcript %s]: %s" % (actor, exc))
+            self.case.transcripts[actor] = (lineno + 1, decode_transcript(text))
+
+    def check_whole(self, last):
+        if self.ctx is None:
+            self.error(last, "no [steps] section")
+            return
+        for actor, lineno in self.ctx.programs.items():
+            if actor not in self.case.transcripts:
+                self.error(lineno, "%s is started but has no [transcript %s]" % (actor, actor))
 
 
-def load_all(directory=CASE_DIR):
-    cases = []
-    for entry in sorted(os.listdir(directory)):
-        if entry.endswith(".case"):
-            cases.append(parse_case(os.path.join(directory, entry)))
+def parse_case(path, origin="suite", dirs=()):
+    """One case; raises CaseErrors when anything in it is wrong."""
+    reader = Reader(path, origin, dirs)
+    case = reader.read()
+    if reader.errors:
+        raise CaseErrors(reader.errors)
+    return case
+
+
+def case_files(dirs=()):
+    """(path, origin) of every case: the suite's, then each folder's of DIRS."""
+    out = []
+    for directory, origin in [(CASE_DIR, "suite")] + [(d, d) for d in dirs]:
+        if not os.path.isdir(directory):
+            raise CaseErrors(["%s: CASES= names no folder" % directory])
+        out += [(os.path.join(directory, e), origin) for e in sorted(os.listdir(directory)) if e.endswith(".case")]
+    return out
+
+
+def load_all(dirs=()):
+    """Every case, checked; DIRS are the teacher's folders (CASES=), whose
+    cases and NAME.topo files come after the suite's."""
+    cases, errors, seen = [], [], {}
+    for path, origin in case_files(dirs):
+        try:
+            case = parse_case(path, origin, dirs)
+        except CaseErrors as exc:
+            errors += exc.messages
+            continue
+        if case.name in seen:
+            errors.append("%s:1: a case named %s is already in %s" % (case.relpath, case.name, seen[case.name]))
+            continue
+        seen[case.name] = case.relpath
+        cases.append(case)
+    if errors:
+        raise CaseErrors(errors)
     return cases

@@ -2,15 +2,7 @@
 
 Run it through `make conformance` (harness/sockconf.py), or from harness/
 with pytest's own options:  /usr/bin/python3 -m pytest -k tcp-echo -x
-Settings come from the environment (set by sockconf.py):
-  SOCKCONF_IMPL    directory of the programs under test (unset: the reference)
-  SOCKCONF_REF     directory of the reference programs (default build/bin)
-  SOCKCONF_CASES   shell patterns of case names to run, space separated
-  SOCKCONF_STRICT  1: spec cases fail the run for IMPL too
-  SOCKCONF_LABEL   name of this run's reports under build/reports/
-  SOCKCONF_RUN     run id shared by the controller and its xdist workers
-  SOCKCONF_LIMITS  limits of programs under test over the defaults ("as=unlimited,cpu=60")
-  SOCKCONF_PATH    folders put in front of the programs' PATH
+Its settings (settings.py) come from the environment that sockconf.py sets.
 """
 import fnmatch
 import os
@@ -21,25 +13,10 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import netns  # noqa: E402
 import report  # noqa: E402
-from cases import PROGRAMS, load_all  # noqa: E402
-from sandbox import parse_limits  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def settings():
-    impl = os.environ.get("SOCKCONF_IMPL") or None
-    return {
-        "impl": os.path.abspath(impl) if impl else None,
-        "ref": os.path.abspath(os.environ.get("SOCKCONF_REF") or os.path.join(ROOT, "build", "bin")),
-        "cases": (os.environ.get("SOCKCONF_CASES") or "").split(),
-        "strict": os.environ.get("SOCKCONF_STRICT") == "1",
-        "label": os.environ.get("SOCKCONF_LABEL") or "conformance",
-        "limits": parse_limits(os.environ.get("SOCKCONF_LIMITS")),
-        "path": os.environ.get("SOCKCONF_PATH") or "",
-    }
+import runs  # noqa: E402
+import settings  # noqa: E402
+from cases import PROGRAMS, CaseErrors, load_all  # noqa: E402
 
 
 def _sigterm_to_interrupt(signum, frame):
@@ -52,11 +29,12 @@ def pytest_configure(config):
         signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
         return
     if not os.environ.get("SOCKCONF_RUN"):
-        signal.signal(signal.SIGTERM, netns.terminate_run)
+        signal.signal(signal.SIGTERM, runs.terminate_run)
         # Started as plain pytest: this process owns the run.
-        netns.sweep()
-        rid = netns.begin_run()
+        runs.sweep()
+        rid = runs.begin_run()
         os.environ["SOCKCONF_RUN"] = rid
+        settings.current.cache_clear()
         config._sockconf_owner = rid
     config._sockconf_results = []
     _CONFIG.append(config)
@@ -65,18 +43,18 @@ def pytest_configure(config):
 def pytest_unconfigure(config):
     rid = getattr(config, "_sockconf_owner", None)
     if rid:
-        netns.end_run(rid)
+        runs.end_run(rid)
 
 
 def variants(case, cfg):
     """(id, {program: (dir, origin)}) for each way to run CASE."""
     progs = case.programs()
-    if cfg["impl"] is None:
-        return [("ref", {p: (cfg["ref"], "ref") for p in progs})]
-    out = [("impl", {p: (cfg["impl"], "impl") for p in progs})]
+    if cfg.impl is None:
+        return [("ref", {p: (cfg.ref, "ref") for p in progs})]
+    out = [("impl", {p: (cfg.impl, "impl") for p in progs})]
     if len(progs) > 1:
         for mine in progs:
-            out.append(("%s-impl" % mine, {p: (cfg["impl"] if p == mine else cfg["ref"],
+            out.append(("%s-impl" % mine, {p: (cfg.impl if p == mine else cfg.ref,
                                                "impl" if p == mine else "ref") for p in progs}))
     return out
 
@@ -84,11 +62,14 @@ def variants(case, cfg):
 def pytest_generate_tests(metafunc):
     if "conformance_case" not in metafunc.fixturenames:
         return
-    cfg = settings()
+    cfg = settings.current()
+    try:
+        cases = sorted(load_all(cfg.case_dirs), key=lambda c: -c.slow)   # slow cases start first
+    except CaseErrors as exc:
+        raise pytest.UsageError("the cases have errors:\n" + str(exc))
     params, ids = [], []
-    cases = sorted(load_all(), key=lambda c: -c.slow)   # slow cases start first
     for case in cases:
-        if cfg["cases"] and not any(fnmatch.fnmatchcase(case.name, p) for p in cfg["cases"]):
+        if cfg.cases and not any(fnmatch.fnmatchcase(case.name, p) for p in cfg.cases):
             continue
         for vid, dirs in variants(case, cfg):
             params.append((case, vid, dirs))
@@ -158,7 +139,7 @@ def report_row(rep, props):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if hasattr(config, "workerinput") or not getattr(config, "_sockconf_results", None):
         return
-    cfg = settings()
+    cfg = settings.current()
     text, path = report.write_summary(config._sockconf_results, cfg, PROGRAMS)
     terminalreporter.write_sep("=", "sockconf summary (also in %s)" % os.path.relpath(path))
     terminalreporter.write(text)

@@ -50,14 +50,14 @@ def provenance(cfg, programs):
     lines = ["- suite commit: `%s`" % commit,
              "- kernel: `%s`" % platform.release(),
              "- iproute2: `%s`" % iproute,
-             "- programs under test: `%s`" % (cfg["impl"] or cfg["ref"] + " (reference)"),
-             "- strict (spec cases count): %s" % ("yes" if cfg["strict"] or not cfg["impl"] else "no"),
+             "- programs under test: `%s`" % (cfg.impl or cfg.ref + " (reference)"),
+             "- strict (spec cases count): %s" % ("yes" if cfg.strict or not cfg.impl else "no"),
              "- programs run as: an unprivileged user of their own per case, no capabilities, "
              "no_new_privs, a private /tmp",
-             "- limits: %s" % sandbox.describe_limits(cfg["limits"]),
-             "- environment: %s" % " ".join("`%s=%s`" % kv for kv in sorted(program_env(cfg["path"]).items())),
+             "- limits: %s" % sandbox.describe_limits(cfg.limits),
+             "- environment: %s" % " ".join("`%s=%s`" % kv for kv in sorted(program_env(cfg.path).items())),
              "- date: %s" % time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())]
-    directory = cfg["impl"] or cfg["ref"]
+    directory = cfg.impl or cfg.ref
     for prog in programs:
         path = os.path.join(directory, prog)
         lines.append("  - `%s`: %s" % (prog, "sha256 " + sha256(path) if os.path.isfile(path) else "not provided"))
@@ -68,7 +68,7 @@ def write_summary(rows, cfg, programs):
     cases = sorted({r["case"] for r in rows})
     used = [p for p in programs if any(p in r["under_test"].split() for r in rows)]
     header = "| case | checks | " + " | ".join(used) + " |"
-    lines = ["# sockconf conformance: %s" % cfg["label"], ""] + provenance(cfg, programs) + ["", header,
+    lines = ["# sockconf conformance: %s" % cfg.label, ""] + provenance(cfg, programs) + ["", header,
              "|" + "---|" * (len(used) + 2)]
     for case in cases:
         mine = [r for r in rows if r["case"] == case]
@@ -89,7 +89,7 @@ def write_summary(rows, cfg, programs):
     text = "\n".join(lines) + "\n"
     out_dir = os.path.join(ROOT, "build", "reports")
     os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, cfg["label"] + ".md")
+    path = os.path.join(out_dir, cfg.label + ".md")
     with open(path, "w") as f:
         f.write(text)
     return text, path

@@ -28,7 +28,8 @@ import signal
 import subprocess
 import time
 
-from netns import LOCK_DIR as STATE_DIR, host_command
+import procfs
+from netns import STATE_DIR, host_command
 
 UID_FIRST = 2_000_000_000      # reserved: far above any login or system account
 UID_COUNT = 1 << 20
@@ -95,31 +96,13 @@ def describe_limits(limits):
     return ", ".join("%s=%s (%s)" % (name, limits[name], LIMITS[name][0]) for name in LIMITS)
 
 
-def uid_pids(uid):
-    """Pids of processes whose real, effective or saved uid is UID."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/status" % entry) as f:
-                for line in f:
-                    if line.startswith("Uid:"):
-                        if str(uid) in line.split()[1:4]:
-                            pids.append(int(entry))
-                        break
-        except OSError:
-            continue
-    return pids
-
-
 def kill_uid(uid, timeout=5.0):
     """SIGKILL every process of UID until none is left (bounded); returns those
     left.  kill(-1) sent as UID itself reaches all of them at once, so even a
     fork bomb cannot outrun it; the pids seen are killed one by one too."""
     deadline = time.monotonic() + timeout
     while True:
-        pids = uid_pids(uid)
+        pids = procfs.uid_pids(uid)
         if not pids or time.monotonic() > deadline:
             return pids
         subprocess.run(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
@@ -145,7 +128,7 @@ def allocate_uid(rid):
             continue
         os.write(fd, rid.encode())
         os.close(fd)
-        if not uid_pids(uid):
+        if not procfs.uid_pids(uid):
             return uid
         os.unlink(os.path.join(UID_DIR, str(uid)))
     raise SandboxError("no free uid in %d..%d" % (first, first + count - 1))
@@ -232,3 +215,9 @@ class Sandbox:
         except FileNotFoundError:
             pass
         return left
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

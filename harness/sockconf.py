@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """sockconf: run the conformance suite, list its cases, score the mutants.
 
-  sockconf.py run [--impl DIR] [--case 'PATTERN ...'] [--strict] [--label L] [-- PYTEST-ARGS]
-  sockconf.py list
+  sockconf.py run [--impl DIR] [--case 'PATTERN ...'] [--cases 'DIR ...'] [--strict] [--label L] [-- PYTEST-ARGS]
+  sockconf.py list [--cases 'DIR ...']
+  sockconf.py verbs [--check FILE | --write FILE]
   sockconf.py mutants [--only NAME]
   sockconf.py sweep
   sockconf.py lab [pair|lan|routed] [--minutes N]
 
-Checks what the suite needs before any case runs and says what is wrong.
+Checks the cases and what the suite needs before any case runs and says
+what is wrong: FILE:LINE: lines for the cases (exit 2), one line otherwise.
 """
 import argparse
 import fnmatch
@@ -20,10 +22,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-import netns  # noqa: E402
+import registry  # noqa: E402
 import rootless  # noqa: E402
+import runs  # noqa: E402
 import sandbox  # noqa: E402
-from cases import PROGRAMS, WORKERS, load_all  # noqa: E402
+import settings  # noqa: E402
+from cases import PROGRAMS, WORKERS, CaseErrors, load_all  # noqa: E402
 
 XDIST_WORKERS = 6   # cases mostly wait on the network: more workers than cores
 
@@ -61,56 +65,99 @@ def preflight(impl, limits=None):
     return parsed_limits
 
 
+def checked_cases(case_dirs):
+    """Every case, or exit 2 with a FILE:LINE: line for each problem."""
+    try:
+        return load_all(case_dirs)
+    except CaseErrors as exc:
+        for message in exc.messages:
+            print(message, file=sys.stderr)
+        die("%d problem%s in the cases; no case was run" % (len(exc.messages), "s" * (len(exc.messages) != 1)))
+
+
+def case_dirs_of(text):
+    return [os.path.abspath(d) for d in (text or "").split()]
+
+
 def cmd_list(args):
-    for case in load_all():
-        print("%-34s %-8s %s" % (case.name, case.checks, case.title))
+    cases = checked_cases(case_dirs_of(args.cases))
+    for case in cases:
+        origin = "" if case.origin == "suite" else "  (from %s)" % os.path.relpath(case.origin)
+        print("%-34s %-8s %s%s" % (case.name, case.checks, case.title, origin))
+
+
+VERBS_BEGIN = "<!-- verbs: made by `harness/sockconf.py verbs --write`; make check compares -->"
+VERBS_END = "<!-- verbs: end -->"
+
+
+def cmd_verbs(args):
+    """Print the verb tables, or check/write them between the markers of FILE."""
+    tables = registry.markdown()
+    if not (args.check or args.write):
+        sys.stdout.write(tables)
+        return
+    path = args.check or args.write
+    with open(path) as f:
+        text = f.read()
+    if VERBS_BEGIN not in text or VERBS_END not in text:
+        die("%s has no verb tables between %s and %s" % (path, VERBS_BEGIN, VERBS_END))
+    head, rest = text.split(VERBS_BEGIN, 1)
+    old, tail = rest.split(VERBS_END, 1)
+    if args.check:
+        if old != "\n" + tables:
+            die("%s: its verb tables differ from the registry; `harness/sockconf.py verbs --write %s` makes them anew"
+                % (path, path), 1)
+        return
+    with open(path, "w") as f:
+        f.write(head + VERBS_BEGIN + "\n" + tables + VERBS_END + tail)
 
 
 def cmd_sweep(args):
-    removed = netns.sweep()
+    removed = runs.sweep()
     for rid, names in removed.items():
         print("sockconf: removed leftovers of run %s: %s" % (rid, " ".join(names)))
 
 
-def run_suite(impl=None, cases=None, strict=False, label=None, extra=(), limits=None, path=None):
+def run_suite(impl=None, cases=None, strict=False, label=None, extra=(), limits=None, path=None, case_dirs=()):
     """Run pytest in this process, own the run's lock, always sweep at the end.
     Without LABEL a run of IMPL is labelled impl-RUNID, so runs at once keep
     their reports and artifacts apart."""
     import pytest
     import report
     parsed_limits = preflight(impl, limits)
-    for rid, names in netns.sweep().items():
+    for rid, names in runs.sweep().items():
         print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
-    rid = netns.begin_run()
+    rid = runs.begin_run()
     label = label or ("impl-" + rid if impl else "conformance")
     print("sockconf: programs under test run as an unprivileged user of their own per case, limits: %s" % (
         sandbox.describe_limits(parsed_limits)))
-    os.environ.update(SOCKCONF_RUN=rid, SOCKCONF_LABEL=label,
-                      SOCKCONF_STRICT="1" if strict else "0",
-                      SOCKCONF_CASES=cases or "", SOCKCONF_IMPL=impl or "",
-                      SOCKCONF_LIMITS=limits or "", SOCKCONF_PATH=path or "")
+    os.environ.update(settings.Settings(
+        impl=impl, cases=(cases or "").split(), case_dirs=list(case_dirs), strict=strict, label=label,
+        run=rid, limits_text=limits or "", path=path or "").environ())
     junit = report.junit_path(label)
     shutil.rmtree(os.path.join(ROOT, "build", "artifacts", label), ignore_errors=True)
     os.makedirs(os.path.dirname(junit), exist_ok=True)
     argv = [os.path.join(HERE, "test_conformance.py"), "-p", "no:cacheprovider", "-q", "-rfEsx",
             "-n", str(XDIST_WORKERS), "--junitxml", junit,
             "-o", "junit_family=xunit2", "--rootdir", HERE] + list(extra)
-    signal.signal(signal.SIGTERM, netns.terminate_run)
+    signal.signal(signal.SIGTERM, runs.terminate_run)
     try:
         status = pytest.main(argv)
     finally:
-        netns.end_run(rid)
+        runs.end_run(rid)
     return int(status)
 
 
 def cmd_run(args):
     impl = os.path.abspath(args.impl) if args.impl else None
+    case_dirs = case_dirs_of(args.cases)
+    cases = checked_cases(case_dirs)
     if args.case:
-        names = [c.name for c in load_all()]
+        names = [c.name for c in cases]
         patterns = args.case.split()
         if not any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns):
             die("no case matched CASE=%s (make cases lists them)" % args.case, 5)
-    status = run_suite(impl, args.case, args.strict, args.label, args.pytest, args.limits, args.path)
+    status = run_suite(impl, args.case, args.strict, args.label, args.pytest, args.limits, args.path, case_dirs)
     sys.exit(status)
 
 
@@ -119,11 +166,13 @@ def cmd_lab(args):
     SIGTERM or after --minutes."""
     import time
     preflight(None)
-    rid = netns.begin_run()
+    from topofile import parse_spec
+    from topology import Topology
+    rid = runs.begin_run()
     os.environ["SOCKCONF_RUN"] = rid
-    signal.signal(signal.SIGTERM, netns.terminate_run)
+    signal.signal(signal.SIGTERM, runs.terminate_run)
     tmp = sandbox.run_state_dir(rid, "tmp")
-    topo = netns.Topology(netns.parse_spec(args.topology), "sc%s-lab" % rid, tmp)
+    topo = Topology(parse_spec(args.topology), "sc%s-lab" % rid, tmp)
     try:
         topo.up()
         bindir = os.path.join(ROOT, "build", "bin")
@@ -138,7 +187,7 @@ def cmd_lab(args):
         pass
     finally:
         topo.down()
-        netns.end_run(rid)
+        runs.end_run(rid)
         print("sockconf lab: removed")
 
 
@@ -146,6 +195,8 @@ def lab_launcher(rid, host, ns):
     """A script that runs its arguments on HOST as the suite does (its
     namespace, its own /etc files), for a person at a shell."""
     import shlex
+
+    import netns
     path = os.path.join(sandbox.run_state_dir(rid, "lab"), "on-" + host)
     with open(path, "w") as f:
         f.write("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(shlex.quote(a) for a in netns.host_command(ns, [])))
@@ -168,8 +219,13 @@ def main():
     run.add_argument("--label")
     run.add_argument("--limits", help="limits of programs under test, e.g. as=unlimited,cpu=60")
     run.add_argument("--path", help="folders put in front of the programs' PATH")
+    run.add_argument("--cases", help="folders of your own cases (and topologies), space separated")
     run.add_argument("pytest", nargs="*")
-    sub.add_parser("list")
+    listing = sub.add_parser("list")
+    listing.add_argument("--cases")
+    verbs = sub.add_parser("verbs")
+    verbs.add_argument("--check", metavar="FILE")
+    verbs.add_argument("--write", metavar="FILE")
     sub.add_parser("sweep")
     lab = sub.add_parser("lab")
     lab.add_argument("topology", nargs="?", default="pair", choices=("pair", "lan", "routed"))
@@ -177,13 +233,14 @@ def main():
     mut = sub.add_parser("mutants")
     mut.add_argument("--only")
     args = parser.parse_args()
-    if args.cmd != "list":
+    if args.cmd not in ("list", "verbs"):
         if os.geteuid() != 0:
             if args.cmd == "lab":
                 die("make lab gives shells on the test hosts: run it as root")
             rootless.enter([os.path.abspath(sys.argv[0])] + sys.argv[1:])
         rootless.prepare()
-    {"run": cmd_run, "list": cmd_list, "sweep": cmd_sweep, "lab": cmd_lab, "mutants": cmd_mutants}[args.cmd](args)
+    {"run": cmd_run, "list": cmd_list, "verbs": cmd_verbs, "sweep": cmd_sweep, "lab": cmd_lab,
+     "mutants": cmd_mutants}[args.cmd](args)
 
 
 if __name__ == "__main__":

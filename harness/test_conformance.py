@@ -6,9 +6,12 @@ import threading
 
 import pytest
 
-from conftest import ROOT, settings
-from engine import CaseFailed, CaseRun, program_env, unrunnable
+import settings
+from engine import CaseRun, program_env
 from sandbox import Sandbox, SandboxError, run_state_dir, stage
+from settings import ROOT
+from verbs_programs import unrunnable
+from verdict import CaseFailed
 
 _counter = iter(range(1, 1 << 30))
 _counter_lock = threading.Lock()
@@ -16,17 +19,23 @@ _counter_lock = threading.Lock()
 
 def rerun_command(case, cfg):
     parts = ["make conformance CASE=%s" % case.name]
-    if cfg["impl"]:
-        parts.append("IMPL=%s" % shlex.quote(os.path.relpath(cfg["impl"], ROOT)))
-    if cfg["strict"]:
+    if cfg.impl:
+        parts.append("IMPL=%s" % shlex.quote(os.path.relpath(cfg.impl, ROOT)))
+    if cfg.strict:
         parts.append("STRICT=1")
+    if cfg.case_dirs:
+        parts.append("CASES=%s" % shlex.quote(" ".join(os.path.relpath(d, ROOT) for d in cfg.case_dirs)))
+    if cfg.limits_text:
+        parts.append("LIMITS=%s" % shlex.quote(cfg.limits_text))
+    if cfg.path:
+        parts.append("PROGRAM_PATH=%s" % shlex.quote(cfg.path))
     return " ".join(parts)
 
 
 def test_case(conformance_case, request):
     __tracebackhide__ = True
     case, vid, dirs = conformance_case
-    cfg = settings()
+    cfg = settings.current()
     under_test = sorted(p for p, (_, origin) in dirs.items() if origin != "ref") or sorted(dirs)
     for key, value in (("case", case.name), ("variant", vid), ("checks", case.checks),
                        ("title", case.title), ("under_test", " ".join(under_test))):
@@ -34,32 +43,30 @@ def test_case(conformance_case, request):
     missing = [p for p, (d, origin) in dirs.items() if origin == "impl" and unrunnable(os.path.join(d, p)) == "not provided"]
     if missing:
         pytest.skip("not provided: %s" % " ".join(sorted(missing)))
-    rid = os.environ["SOCKCONF_RUN"]
+    rid = cfg.run
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").replace("gw", "w")
     with _counter_lock:
         seq = next(_counter)
     prefix = "sc%s-%s%02d" % (rid, worker, seq)
     run_tmp = run_state_dir(rid, "tmp")
     os.makedirs(run_tmp, exist_ok=True)
-    label = cfg["label"]
+    label = cfg.label
     artifacts = os.path.join(ROOT, "build", "artifacts", label, case.name + ("" if vid == "ref" else "." + vid))
     try:
         staged = {p: (stage(d, rid, worker), origin) for p, (d, origin) in dirs.items()}
     except (SandboxError, OSError) as exc:
         pytest.fail("cannot stage the programs under test: %s" % exc, pytrace=False)
     with tempfile.TemporaryDirectory(dir=run_tmp) as tmpdir:
-        sandbox = Sandbox(rid, tmpdir, cfg["limits"])
-        run = CaseRun(case, staged, prefix, tmpdir, artifacts, rerun_command(case, cfg), sandbox=sandbox,
-                      env=program_env(cfg["path"]))
-        try:
-            run.run()
-            failure = None
-        except CaseFailed as exc:
-            failure = str(exc)
-        finally:
-            sandbox.close()
+        with Sandbox(rid, tmpdir, cfg.limits) as sandbox:
+            run = CaseRun(case, staged, prefix, tmpdir, artifacts, rerun_command(case, cfg), sandbox=sandbox,
+                          env=program_env(cfg.path))
+            try:
+                run.run()
+                failure = None
+            except CaseFailed as exc:
+                failure = str(exc)
     if failure is None:
         return
-    if case.checks == "spec" and cfg["impl"] and not cfg["strict"] and vid != "ref":
+    if case.checks == "spec" and cfg.impl and not cfg.strict and vid != "ref":
         pytest.xfail("spec case, not counted without STRICT=1\n%s" % failure)
     pytest.fail(failure, pytrace=False)
