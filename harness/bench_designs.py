@@ -19,6 +19,7 @@ import tempfile
 import time
 
 import netns
+import procfs
 from topofile import parse_spec  # noqa: E402
 from topology import Topology  # noqa: E402
 
@@ -43,15 +44,15 @@ DESIGNS = {
 
 
 def wait_listening(proc, timeout=5.0):
-    """Poll the server's /proc/PID/net/tcp for a LISTEN socket on 12345 (0x3039)."""
+    """Poll the server's /proc/PID/net/tcp for a LISTEN socket on 12345."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("server exited with %s" % proc.returncode)
         try:
-            with open("/proc/%d/net/tcp" % proc.pid) as f:
-                if any(l.split()[1].endswith(":3039") and l.split()[3] == "0A" for l in f.readlines()[1:]):
-                    return
+            if any(s.local_port == 12345 and s.state == "LISTEN"
+                   for s in procfs.tcp_sockets("/proc/%d/net/tcp" % proc.pid)):
+                return
         except OSError:
             pass
         time.sleep(0.01)

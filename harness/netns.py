@@ -7,9 +7,7 @@ Every namespace, per-host /etc folder and run file of sockconf lives under
 import ctypes
 import os
 import re
-import signal
 import threading
-import time
 
 import procfs
 
@@ -82,14 +80,4 @@ def namespace_pids(names):
 
 def kill_namespace_pids(names, timeout=5.0):
     """SIGKILL every process in NAMES and wait (bounded) until none is left."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pids = namespace_pids(names) - {os.getpid()}
-        if not pids or time.monotonic() > deadline:
-            return sorted(pids)
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.01)
+    return procfs.kill_until_gone(lambda: namespace_pids(names) - {os.getpid()}, timeout)

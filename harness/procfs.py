@@ -2,6 +2,8 @@
 process tree, and TCP sockets (one /proc/net/tcp parser)."""
 import os
 import platform
+import signal
+import time
 from dataclasses import dataclass
 
 # accept() and accept4() in /proc/PID/syscall, by machine (<asm/unistd_64.h>)
@@ -51,6 +53,25 @@ def descendants(root):
         out.append(pid)
         todo.extend(children.get(pid, []))
     return out
+
+
+def kill_until_gone(find, timeout, before_each=None):
+    """SIGKILL every pid FIND() returns until it returns none (bounded by
+    TIMEOUT seconds); BEFORE_EACH() runs before each round.  Returns the
+    pids left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = find()
+        if not pids or time.monotonic() > deadline:
+            return sorted(pids)
+        if before_each:
+            before_each()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
 
 
 def describe_pids(pid_list):

@@ -24,9 +24,7 @@ import hashlib
 import os
 import random
 import shutil
-import signal
 import subprocess
-import time
 
 import procfs
 from netns import STATE_DIR, host_command
@@ -100,19 +98,10 @@ def kill_uid(uid, timeout=5.0):
     """SIGKILL every process of UID until none is left (bounded); returns those
     left.  kill(-1) sent as UID itself reaches all of them at once, so even a
     fork bomb cannot outrun it; the pids seen are killed one by one too."""
-    deadline = time.monotonic() + timeout
-    while True:
-        pids = procfs.uid_pids(uid)
-        if not pids or time.monotonic() > deadline:
-            return pids
+    def kill_all_as_uid():
         subprocess.run(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
                         "kill", "-KILL", "--", "-1"], capture_output=True, timeout=5)
-        for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.01)
+    return procfs.kill_until_gone(lambda: procfs.uid_pids(uid), timeout, kill_all_as_uid)
 
 
 def allocate_uid(rid):

@@ -7,7 +7,7 @@ import procfs
 from cases import WORKERS
 from program import Program
 from registry import verb
-from stepfail import StepFailed
+from stepfail import StepFailed, nothing_for
 
 EXIT_AFTER_EOF = 1.0   # seconds from the end of a program's output to its exit status, at most
 CTRL_D = b"\x04"
@@ -91,10 +91,8 @@ def exit_(run, step, deadline):
 @verb("running", "", "program", "X must still be running S seconds later", options="for:seconds", required="for")
 def running(run, step, deadline):
     seconds = step.opts["for"]
-    got = run.program(step).wait_exit(time.monotonic() + seconds)
-    if got is not None:
-        raise StepFailed("exited while it should still run", expected="running after %.1f s" % seconds,
-                         actual="exit %s at %.3f s" % got)
+    nothing_for(seconds, run.program(step).wait_exit, "exited while it should still run",
+                "running after %.1f s" % seconds, lambda got: "exit %s at %.3f s" % got)
 
 
 @verb("signal", "SIGNAL:signal", "program", "send a signal to X")

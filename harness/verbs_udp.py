@@ -1,8 +1,6 @@
 """Verbs of scripted UDP and multicast peers."""
-import time
-
 from registry import verb
-from stepfail import StepFailed
+from stepfail import StepFailed, nothing_for
 
 DEFAULT_TTL = 1
 
@@ -83,7 +81,5 @@ def mcast_recv(run, step, deadline):
 @verb("udp-nothing", "", "peer", "no datagram for S seconds", options="for:seconds", required="for")
 def udp_nothing(run, step, deadline):
     seconds = step.opts["for"]
-    got = run.peer(step).udp_recv(time.monotonic() + seconds)
-    if got is not None:
-        raise StepFailed("a datagram arrived", expected="nothing for %g s" % seconds,
-                         actual="%d bytes from %s:%d" % (len(got[0]), got[1][0], got[1][1]))
+    nothing_for(seconds, run.peer(step).udp_recv, "a datagram arrived", "nothing for %g s" % seconds,
+                lambda got: "%d bytes from %s:%d" % (len(got[0]), got[1][0], got[1][1]))

@@ -17,12 +17,8 @@
 
 int main(int argc, char *argv[])
 {
-    int listen_sd = argc == 2 ? design_fd_arg(argv[1]) : -1;
+    int listen_sd = design_worker_fd(argc, argv, "acceptworker", "LISTENING_DESCRIPTOR");
 
-    if (listen_sd < 0) {
-        printf("Usage: %s LISTENING_DESCRIPTOR\n", argc > 0 ? argv[0] : "acceptworker");
-        return EXIT_MINUS_ONE;
-    }
     signal(SIGPIPE, SIG_IGN);
     for (;;) {
         int sd = accept(listen_sd, NULL, NULL);
@@ -31,8 +27,8 @@ int main(int argc, char *argv[])
                 continue;
             die_errno("Acceptworker - accept() error", EXIT_MINUS_ONE);
         }
-        if (design_echo(sd) < 0 && errno != 0)
-            perror("Acceptworker - echo error");
+        if (design_echo(sd) == ECHO_ERROR)
+            perror("Acceptworker - echo error");     /* report, serve the next client */
         close(sd);
     }
 }

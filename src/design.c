@@ -19,41 +19,43 @@
 
 extern char **environ;
 
+#define WHAT_SIZE 64                      /* "WHO - CALL() error" */
+#define FD_MAX 65535                      /* the largest descriptor a worker takes */
+#define REAP_POLL_NS (10 * 1000 * 1000)   /* workers_wait() looks every 10 ms */
+#define POLLS_PER_SECOND 100
+#define STOP_GRACE_SECONDS 2              /* from SIGTERM to SIGKILL for a worker */
+
+/* die_errno("WHO - CALL() error"): the servers' one way to fail a call. */
+static void die_call(const char *who, const char *call)
+{
+    char what[WHAT_SIZE];
+
+    snprintf(what, sizeof(what), "%s - %s() error", who, call);
+    die_errno(what, EXIT_MINUS_ONE);
+}
+
 int design_listen(const char *who)
 {
-    struct sockaddr_in addr;
     int on = 1;
     int sd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    char what[64];
+    char what[WHAT_SIZE];
 
-    if (sd < 0) {
-        snprintf(what, sizeof(what), "%s - socket() error", who);
-        die_errno(what, EXIT_MINUS_ONE);
-    }
+    if (sd < 0)
+        die_call(who, "socket");
     printf("%s - socket() is OK\n", who);
-    if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) {
-        snprintf(what, sizeof(what), "%s - setsockopt() error", who);
-        die_errno(what, EXIT_MINUS_ONE);
-    }
+    if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
+        die_call(who, "setsockopt");
     printf("Binding the socket...\n");
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_ANY);
-    addr.sin_port = htons(DESIGN_PORT);
-    if (bind(sd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        snprintf(what, sizeof(what), "%s - bind() error", who);
-        die_errno(what, EXIT_MINUS_ONE);
-    }
+    snprintf(what, sizeof(what), "%s - bind() error", who);
+    bind_any(sd, DESIGN_PORT, what, EXIT_MINUS_ONE);
     printf("%s - bind() is OK\n", who);
-    if (listen(sd, DESIGN_BACKLOG) < 0) {
-        snprintf(what, sizeof(what), "%s - listen() error", who);
-        die_errno(what, EXIT_MINUS_ONE);
-    }
+    if (listen(sd, DESIGN_BACKLOG) < 0)
+        die_call(who, "listen");
     printf("%s - listen() is OK\n", who);
     return sd;
 }
 
-int design_echo(int fd)
+enum echo_status design_echo(int fd)
 {
     char buffer[DESIGN_BUFFER];
     ssize_t got;
@@ -61,20 +63,21 @@ int design_echo(int fd)
     do
         got = recv(fd, buffer, sizeof(buffer), 0);
     while (got < 0 && errno == EINTR);
-    if (got <= 0) {
-        if (got == 0)
-            errno = 0;
-        return -1;
-    }
-    return write_full(fd, buffer, (size_t)got) == got ? 0 : -1;
+    if (got == 0)
+        return ECHO_CLOSED;
+    if (got < 0)
+        return ECHO_ERROR;
+    return write_full(fd, buffer, (size_t)got) == got ? ECHO_SERVED : ECHO_ERROR;
 }
 
-int design_fd_arg(const char *text)
+int design_worker_fd(int argc, char *argv[], const char *name, const char *what)
 {
     long fd;
 
-    if (parse_long(text, 0, 65535, &fd) < 0)
-        return -1;
+    if (argc != 2 || parse_long(argv[1], 0, FD_MAX, &fd) < 0) {
+        printf("Usage: %s %s\n", argc > 0 ? argv[0] : name, what);
+        exit(EXIT_MINUS_ONE);
+    }
     return (int)fd;
 }
 
@@ -223,45 +226,48 @@ void design_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *child)
     sigprocmask(SIG_BLOCK, &blocked, &unblocked);
 }
 
-int design_wait(int fd)
+enum wait_status design_wait(int fd)
 {
     struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
     if (fd < 0) {
-        sigsuspend(&unblocked);
-        return 0;
+        sigsuspend(&unblocked);        /* returns only when a handler ran */
+        return WAIT_SIGNAL;
     }
-    return ppoll(&pfd, 1, NULL, &unblocked) > 0 ? 1 : 0;
+    if (ppoll(&pfd, 1, NULL, &unblocked) > 0)
+        return WAIT_READY;
+    return errno == EINTR ? WAIT_SIGNAL : WAIT_ERROR;
 }
 
-int design_accept(int listen_sd, int flags)
+enum wait_status design_accept(int listen_sd, int flags, int *sd)
 {
     for (;;) {
-        int sd = accept4(listen_sd, NULL, NULL, flags);
-        if (sd >= 0)
-            return sd;
+        enum wait_status waited;
+
+        *sd = accept4(listen_sd, NULL, NULL, flags);
+        if (*sd >= 0)
+            return WAIT_READY;
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
-            return -1;
-        if (!design_wait(listen_sd)) {
-            errno = 0;
-            return -1;
-        }
+            return WAIT_ERROR;
+        waited = design_wait(listen_sd);
+        if (waited != WAIT_READY)
+            return waited;
     }
 }
 
 void workers_start(struct workers *w, const char *who, const char *program, int fd, int count)
 {
-    char what[64];
-
     w->program = program;
     snprintf(w->arg, sizeof(w->arg), "%d", fd);
     w->count = 0;
     for (int i = 0; i < count; i++) {
         pid_t pid = design_spawn(program, w->arg);
         if (pid < 0) {
-            snprintf(what, sizeof(what), "%s - posix_spawn() error", who);
+            int spawn_errno = errno;   /* workers_stop() may change errno */
+
             workers_stop(w);
-            die_errno(what, EXIT_MINUS_ONE);
+            errno = spawn_errno;
+            die_call(who, "posix_spawn");
         }
         w->pid[w->count++] = pid;
     }
@@ -280,7 +286,7 @@ void workers_restart_dead(struct workers *w, const char *who)
             printf("%s - a worker ended; starting a new one\n", who);
             w->pid[i] = design_spawn(w->program, w->arg);
             if (w->pid[i] < 0)
-                perror("posix_spawn() error");
+                fprintf(stderr, "%s - posix_spawn() error: %s\n", who, strerror(errno));
         }
     }
 }
@@ -301,9 +307,9 @@ static int workers_alive(struct workers *w)
 
 void workers_wait(struct workers *w, int seconds)
 {
-    struct timespec pause = { 0, 10 * 1000 * 1000 };
+    struct timespec pause = { 0, REAP_POLL_NS };
 
-    for (int round = 0; round < seconds * 100 && workers_alive(w) > 0; round++)
+    for (int round = 0; round < seconds * POLLS_PER_SECOND && workers_alive(w) > 0; round++)
         nanosleep(&pause, NULL);
 }
 
@@ -312,7 +318,7 @@ void workers_stop(struct workers *w)
     for (int i = 0; i < w->count; i++)
         if (w->pid[i] > 0)
             kill(w->pid[i], SIGTERM);
-    workers_wait(w, 2);
+    workers_wait(w, STOP_GRACE_SECONDS);
     for (int i = 0; i < w->count; i++)
         if (w->pid[i] > 0) {
             kill(w->pid[i], SIGKILL);
@@ -330,22 +336,29 @@ void workers_reap(struct workers *w)
                 w->pid[i] = -1;
 }
 
-pid_t workers_add(struct workers *w, const char *program, const char *arg)
+/* A free slot of W, or -1 when all DESIGN_MAX_WORKERS are busy. */
+static int free_slot(struct workers *w)
+{
+    for (int slot = 0; slot < DESIGN_MAX_WORKERS; slot++)
+        if (slot >= w->count || w->pid[slot] <= 0)
+            return slot;
+    return -1;
+}
+
+enum wait_status workers_add(struct workers *w, const char *program, const char *arg)
 {
     int slot;
 
-    for (;;) {
-        for (slot = 0; slot < w->count && w->pid[slot] > 0; slot++)
-            ;
-        if (slot < DESIGN_MAX_WORKERS)
-            break;
-        pid_t dead = wait(NULL);          /* all slots busy: wait for one */
-        for (int i = 0; i < w->count; i++)
-            if (w->pid[i] == dead)
-                w->pid[i] = -1;
+    workers_reap(w);
+    while ((slot = free_slot(w)) < 0) {
+        /* All busy: wait for SIGCHLD (or a stop signal), signals unblocked. */
+        if (stop_flag && *stop_flag)
+            return WAIT_SIGNAL;
+        design_wait(-1);
+        workers_reap(w);
     }
     w->pid[slot] = design_spawn(program, arg);
     if (slot == w->count)
         w->count++;
-    return w->pid[slot];
+    return w->pid[slot] > 0 ? WAIT_READY : WAIT_ERROR;
 }

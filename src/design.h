@@ -13,18 +13,25 @@
 #define DESIGN_BACKLOG 128
 #define DESIGN_BUFFER 100     /* iserver's buffer */
 #define DESIGN_MAX_WORKERS 256
+#define DESIGN_MAX_CONNECTIONS 1000000000L   /* the largest CONNECTIONS argument */
+#define DESIGN_DRAIN_SECONDS 5   /* a server that served its CONNECTIONS lets the workers finish */
+#define DESIGN_FD_ARG_SIZE 16    /* a descriptor number as text, with room to spare */
 
 /* socket (CLOEXEC), SO_REUSEADDR, bind INADDR_ANY:12345, listen, printing
  * WHO's lines in the style of iserver; exit(-1) with perror on failure. */
 int design_listen(const char *who);
 
-/* Serve one connection as iserver does: one recv() of up to 100 bytes, echo
- * exactly those bytes.  Returns 0 when served, -1 (errno set, or 0 for a
- * client that closed without sending) otherwise.  Never closes FD. */
-int design_echo(int fd);
+/* Outcome of design_echo(). */
+enum echo_status { ECHO_SERVED, ECHO_CLOSED, ECHO_ERROR };
 
-/* Parse a descriptor number given on the command line (0..65535). */
-int design_fd_arg(const char *text);
+/* Serve one connection as iserver does: one recv() of up to 100 bytes, echo
+ * exactly those bytes.  ECHO_CLOSED: the client closed without sending;
+ * ECHO_ERROR: a call failed (errno set).  Never closes FD. */
+enum echo_status design_echo(int fd);
+
+/* The descriptor a worker is started with: ARGV[1], a number 0..65535.
+ * Anything else prints "Usage: NAME WHAT" and exits with -1 (255). */
+int design_worker_fd(int argc, char *argv[], const char *name, const char *what);
 
 /* Send descriptor FD as SCM_RIGHTS over the AF_UNIX socket QUEUE (one
  * byte of data with it).  Returns 0, or -1 with errno set. */
@@ -43,19 +50,24 @@ pid_t design_spawn(const char *program, const char *arg);
  * never slip in between the check of a flag and a blocking call. */
 void design_signals(volatile sig_atomic_t *stop, volatile sig_atomic_t *child);
 
-/* Wait until FD is readable (FD < 0: until any signal).  Returns 1 when
- * readable, 0 when a handled signal arrived (check the flags). */
-int design_wait(int fd);
+/* Outcome of design_wait() and design_accept(). */
+enum wait_status { WAIT_READY, WAIT_SIGNAL, WAIT_ERROR };
+
+/* Wait until FD is readable (FD < 0: until any signal).  WAIT_SIGNAL: a
+ * handled signal arrived (check the flags); WAIT_ERROR: ppoll() failed
+ * (errno set). */
+enum wait_status design_wait(int fd);
 
 /* Accept one connection on the non-blocking listening socket LISTEN_SD
- * (FLAGS as accept4), waiting with design_wait().  Returns the descriptor,
- * or -1 when a signal arrived (0 == errno) or on error (errno set). */
-int design_accept(int listen_sd, int flags);
+ * (FLAGS as accept4) into *SD, waiting with design_wait().  WAIT_READY:
+ * *SD is the connection; WAIT_SIGNAL: a signal arrived first; WAIT_ERROR:
+ * accept4() or ppoll() failed (errno set). */
+enum wait_status design_accept(int listen_sd, int flags, int *sd);
 
 /* A set of pre-started workers, each started as PROGRAM ARG. */
 struct workers {
     const char *program;
-    char arg[16];
+    char arg[DESIGN_FD_ARG_SIZE];
     pid_t pid[DESIGN_MAX_WORKERS];
     int count;
 };
@@ -75,8 +87,10 @@ void workers_stop(struct workers *w);
 /* Reap the workers that ended, without blocking; free their slots. */
 void workers_reap(struct workers *w);
 
-/* Start PROGRAM ARG as one more worker in a free slot (waiting for one to
- * end when all DESIGN_MAX_WORKERS are busy).  Returns the pid or -1. */
-pid_t workers_add(struct workers *w, const char *program, const char *arg);
+/* Start PROGRAM ARG as one more worker in a free slot.  When all
+ * DESIGN_MAX_WORKERS are busy it waits for one to end, and gives up with
+ * WAIT_SIGNAL when a stop signal comes first.  WAIT_ERROR: posix_spawn()
+ * failed (errno set). */
+enum wait_status workers_add(struct workers *w, const char *program, const char *arg);
 
 #endif

@@ -40,19 +40,13 @@ static long connection_count(int argc, char *argv[])
 /* socket, bind to INADDR_ANY:12345, listen (no SO_REUSEADDR, as listed). */
 static int open_listener(void)
 {
-    struct sockaddr_in addr;
     int listen_sd = socket(AF_INET, SOCK_STREAM, 0);
 
     if (listen_sd < 0)
         die_errno("Iserver - socket() error", EXIT_MINUS_ONE);
     printf("Iserver - socket() is OK\n");
     printf("Binding the socket...\n");
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_ANY);
-    addr.sin_port = htons(SERVER_PORT);
-    if (bind(listen_sd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-        die_errno("Iserver - bind() error", EXIT_MINUS_ONE);
+    bind_any(listen_sd, SERVER_PORT, "Iserver - bind() error", EXIT_MINUS_ONE);
     printf("Iserver - bind() is OK\n");
     if (listen(listen_sd, BACKLOG) < 0)
         die_errno("Iserver - listen() error", EXIT_MINUS_ONE);

@@ -25,25 +25,17 @@
 /* socket, SO_REUSEADDR, bind INADDR_ANY:4321, join the group on IFACE. */
 static int open_receiver(struct in_addr iface)
 {
-    struct sockaddr_in local;
     struct ip_mreq group;
     int reuse = 1;
     int sd = socket(AF_INET, SOCK_DGRAM, 0);
 
-    if (sd < 0) {
-        perror("Opening datagram socket error");
-        exit(1);
-    }
+    if (sd < 0)
+        die_errno("Opening datagram socket error", 1);
     printf("Opening datagram socket...OK.\n");
     if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)) < 0)
         die_errno("Setting SO_REUSEADDR error", 1);
     printf("Setting SO_REUSEADDR...OK.\n");
-    memset(&local, 0, sizeof(local));
-    local.sin_family = AF_INET;
-    local.sin_port = htons(GROUP_PORT);
-    local.sin_addr.s_addr = htonl(INADDR_ANY);
-    if (bind(sd, (struct sockaddr *)&local, sizeof(local)) < 0)
-        die_errno("Binding datagram socket error", 1);
+    bind_any(sd, GROUP_PORT, "Binding datagram socket error", 1);
     printf("Binding datagram socket...OK.\n");
     group.imr_multiaddr.s_addr = inet_addr(GROUP);
     group.imr_interface = iface;

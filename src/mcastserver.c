@@ -28,25 +28,18 @@ int main(int argc, char *argv[])
     struct sockaddr_in group;
     int sd = socket(AF_INET, SOCK_DGRAM, 0);
 
-    if (sd < 0) {
-        perror("Opening datagram socket error");
-        exit(1);
-    }
+    if (sd < 0)
+        die_errno("Opening datagram socket error", 1);
     printf("Opening the datagram socket...OK.\n");
     memset(&group, 0, sizeof(group));
     group.sin_family = AF_INET;
     group.sin_addr.s_addr = inet_addr(GROUP);
     group.sin_port = htons(GROUP_PORT);
-    if (setsockopt(sd, IPPROTO_IP, IP_MULTICAST_IF, &iface, sizeof(iface)) < 0) {
-        perror("Setting local interface error");
-        exit(1);
-    }
+    if (setsockopt(sd, IPPROTO_IP, IP_MULTICAST_IF, &iface, sizeof(iface)) < 0)
+        die_errno("Setting local interface error", 1);
     printf("Setting the local interface...OK\n");
-    if (sendto(sd, databuf, sizeof(databuf), 0, (struct sockaddr *)&group, sizeof(group)) < 0) {
-        perror("Sending datagram message error");
-        close(sd);
-        exit(1);
-    }
+    if (sendto(sd, databuf, sizeof(databuf), 0, (struct sockaddr *)&group, sizeof(group)) < 0)
+        die_errno("Sending datagram message error", 1);
     printf("Sending datagram message...OK\n");
     close(sd);
     return 0;

@@ -7,7 +7,6 @@
  * Usage: recvmsgworker QUEUE_DESCRIPTOR
  */
 #define _DEFAULT_SOURCE
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,20 +16,16 @@
 
 int main(int argc, char *argv[])
 {
-    int queue = argc == 2 ? design_fd_arg(argv[1]) : -1;
+    int queue = design_worker_fd(argc, argv, "recvmsgworker", "QUEUE_DESCRIPTOR");
     int fd;
 
-    if (queue < 0) {
-        printf("Usage: %s QUEUE_DESCRIPTOR\n", argc > 0 ? argv[0] : "recvmsgworker");
-        return EXIT_MINUS_ONE;
-    }
     while ((fd = design_recv_descriptor(queue)) != -1) {
         if (fd == -2) {
             fprintf(stderr, "Recvmsgworker - recvmsg() error: a message without a descriptor\n");
             continue;
         }
-        if (design_echo(fd) < 0 && errno != 0)
-            perror("Recvmsgworker - echo error");
+        if (design_echo(fd) == ECHO_ERROR)
+            perror("Recvmsgworker - echo error");    /* report, serve the next client */
         close(fd);
     }
     return 0;

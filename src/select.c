@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sockutil.h"
+
 #define PORT 2020
 #define BACKLOG 10
 #define CHAT_BUFSIZE 1024
@@ -28,33 +30,19 @@ struct room {
 /* Create the listening socket: socket, SO_REUSEADDR, bind, listen. */
 static int open_listener(void)
 {
-    struct sockaddr_in serveraddr;
     int yes = 1;
     int listener = socket(AF_INET, SOCK_STREAM, 0);
 
-    if (listener == -1) {
-        perror("Server-socket() error lol!");
-        exit(1);
-    }
+    if (listener == -1)
+        die_errno("Server-socket() error lol!", 1);
     printf("Server-socket() is OK...\n");
-    if (setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes)) == -1) {
-        perror("Server-setsockopt() error lol!");
-        exit(1);
-    }
+    if (setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes)) == -1)
+        die_errno("Server-setsockopt() error lol!", 1);
     printf("Server-setsockopt() is OK...\n");
-    memset(&serveraddr, 0, sizeof(serveraddr));
-    serveraddr.sin_family = AF_INET;
-    serveraddr.sin_addr.s_addr = htonl(INADDR_ANY);
-    serveraddr.sin_port = htons(PORT);
-    if (bind(listener, (struct sockaddr *)&serveraddr, sizeof(serveraddr)) == -1) {
-        perror("Server-bind() error lol!");
-        exit(1);
-    }
+    bind_any(listener, PORT, "Server-bind() error lol!", 1);
     printf("Server-bind() is OK...\n");
-    if (listen(listener, BACKLOG) == -1) {
-        perror("Server-listen() error lol!");
-        exit(1);
-    }
+    if (listen(listener, BACKLOG) == -1)
+        die_errno("Server-listen() error lol!", 1);
     printf("Server-listen() is OK...\n");
     return listener;
 }
@@ -67,7 +55,7 @@ static void admit_client(struct room *room, const char *progname)
     int newfd = accept(room->listener, (struct sockaddr *)&clientaddr, &addrlen);
 
     if (newfd == -1) {
-        perror("Server-accept() error lol!");
+        perror("Server-accept() error lol!");     /* as listed: report, serve on */
         return;
     }
     printf("Server-accept() is OK...\n");
@@ -90,7 +78,7 @@ static void relay(const struct room *room, int sender, const char *buf, size_t l
         if (!FD_ISSET(member, &room->members) || member == room->listener || member == sender)
             continue;
         if (send(member, buf, len, MSG_NOSIGNAL) == -1)
-            perror("send() error lol!");
+            perror("send() error lol!");          /* as listed: report, relay on */
     }
 }
 
@@ -107,7 +95,7 @@ static void serve_client(struct room *room, int client, const char *progname)
     if (nbytes == 0)
         printf("%s: socket %d hung up\n", progname, client);
     else
-        perror("recv() error lol!");
+        perror("recv() error lol!");              /* as listed: report, drop the client */
     close(client);
     FD_CLR(client, &room->members);
 }
@@ -126,8 +114,7 @@ int main(int argc, char *argv[])
         if (select(room.fdmax + 1, &ready, NULL, NULL, NULL) == -1) {
             if (errno == EINTR)
                 continue;
-            perror("Server-select() error lol!");
-            exit(1);
+            die_errno("Server-select() error lol!", 1);
         }
         printf("Server-select() is OK...\n");
         for (int fd = 0; fd <= room.fdmax; fd++) {

@@ -32,18 +32,17 @@ static void usage(const char *progname)
 static int accept_one(int listen_sd, struct workers *workers)
 {
     for (;;) {
-        int sd = design_accept(listen_sd, SOCK_CLOEXEC);
-        int accept_errno = errno;     /* reaping below may change errno */
+        int sd = -1;
+        enum wait_status accepted = design_accept(listen_sd, SOCK_CLOEXEC, &sd);
 
+        if (accepted == WAIT_ERROR)
+            die_errno(WHO " - accept() error", EXIT_MINUS_ONE);
         if (child && !stop) {
             child = 0;
             workers_restart_dead(workers, WHO);
         }
-        if (sd >= 0 || stop)
+        if (accepted == WAIT_READY || stop)
             return sd;
-        errno = accept_errno;
-        if (errno != 0)
-            return -1;
     }
 }
 
@@ -54,7 +53,7 @@ int main(int argc, char *argv[])
     int pair[2], listen_sd;
 
     if (argc < 2 || argc > 3 || parse_long(argv[1], 1, DESIGN_MAX_WORKERS, &nworkers) < 0
-        || (argc == 3 && parse_long(argv[2], 0, 1000000000L, &limit) < 0))
+        || (argc == 3 && parse_long(argv[2], 0, DESIGN_MAX_CONNECTIONS, &limit) < 0))
         usage(argv[0]);
     design_signals(&stop, &child);
     listen_sd = design_listen(WHO);
@@ -72,13 +71,11 @@ int main(int argc, char *argv[])
         printf("Iteration: #%ld\n", i);
         printf(" waiting on accept()\n");
         sd = accept_one(listen_sd, &workers);
-        if (sd < 0 && stop)
-            break;
         if (sd < 0)
-            die_errno(WHO " - accept() error", EXIT_MINUS_ONE);
+            break;
         printf("accept() is OK and completed successfully!\n");
         if (design_send_descriptor(pair[0], sd) < 0)
-            perror(WHO " - sendmsg() error");
+            perror(WHO " - sendmsg() error");      /* report, accept the next client */
         else
             printf("Passed the descriptor to a worker\n");
         close(sd);
@@ -87,7 +84,7 @@ int main(int argc, char *argv[])
     close(pair[0]);          /* workers see end of queue once it is drained */
     printf("The " WHO " is shutting down\n");
     if (!stop)
-        workers_wait(&workers, 5);   /* the last clients are served first */
+        workers_wait(&workers, DESIGN_DRAIN_SECONDS);   /* the last clients are served first */
     workers_stop(&workers);
     return 0;
 }

@@ -126,6 +126,34 @@ int text_length(const char *buf, size_t len)
     return n > INT_MAX ? INT_MAX : (int)n;
 }
 
+void any_address(struct sockaddr_in *addr, int port)
+{
+    memset(addr, 0, sizeof(*addr));
+    addr->sin_family = AF_INET;
+    addr->sin_addr.s_addr = htonl(INADDR_ANY);
+    addr->sin_port = htons((uint16_t)port);
+}
+
+void bind_any(int sd, int port, const char *what, int status)
+{
+    struct sockaddr_in addr;
+
+    any_address(&addr, port);
+    if (bind(sd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+        die_errno(what, status);
+}
+
+void report_so_error(int sd, const char *label)
+{
+    int so_error = 0;
+    socklen_t length = sizeof(so_error);
+
+    if (getsockopt(sd, SOL_SOCKET, SO_ERROR, &so_error, &length) == 0) {
+        errno = so_error;
+        perror(label);
+    }
+}
+
 void die_errno(const char *what, int status)
 {
     perror(what);

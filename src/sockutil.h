@@ -56,6 +56,17 @@ int text_length(const char *buf, size_t len);
  * address, prints "Usage: NAME [local interface IPv4 address]", exit(1). */
 struct in_addr mcast_interface(int argc, char *argv[]);
 
+/* ADDR set to INADDR_ANY:PORT, family AF_INET, the rest zero. */
+void any_address(struct sockaddr_in *addr, int port);
+
+/* Bind SD to INADDR_ANY:PORT; on failure die_errno(WHAT, STATUS). */
+void bind_any(int sd, int port, const char *what, int status);
+
+/* After a failed write, as the TCP listings do: perror(LABEL) with errno
+ * set to the socket's SO_ERROR, whenever SO_ERROR can be read (also when
+ * it is 0, which prints "LABEL: Success"). */
+void report_so_error(int sd, const char *label);
+
 /* perror(WHAT) and exit with STATUS: the one way every program reports a
  * failed call.  The listings close their sockets before exit(-1); exit()
  * closes them all the same. */

@@ -6,7 +6,6 @@
  * Console lines in the style of iserver; see tests/SPEC.md "Server designs".
  */
 #define _DEFAULT_SOURCE
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +25,7 @@ static long connection_limit(int argc, char *argv[])
 {
     long limit = 0;
 
-    if (argc > 2 || (argc == 2 && parse_long(argv[1], 0, 1000000000L, &limit) < 0)) {
+    if (argc > 2 || (argc == 2 && parse_long(argv[1], 0, DESIGN_MAX_CONNECTIONS, &limit) < 0)) {
         printf("Usage: %s [number of connections, 0 = until terminated]\n", argv[0]);
         exit(EXIT_MINUS_ONE);
     }
@@ -38,30 +37,31 @@ static long connection_limit(int argc, char *argv[])
 static int accept_one(int listen_sd)
 {
     for (;;) {
-        int sd = design_accept(listen_sd, 0);
-        int accept_errno = errno;     /* reaping below may change errno */
+        int sd = -1;
+        enum wait_status accepted = design_accept(listen_sd, 0, &sd);
 
+        if (accepted == WAIT_ERROR)
+            die_errno(WHO " - accept() error", EXIT_MINUS_ONE);
         if (child) {
             child = 0;
             workers_reap(&workers);
         }
-        if (sd >= 0 || stop)
+        if (accepted == WAIT_READY || stop)
             return sd;
-        errno = accept_errno;
-        if (errno != 0)
-            die_errno(WHO " - accept() error", EXIT_MINUS_ONE);
     }
 }
 
 /* Start a worker for SD, then drop the server's copy of the descriptor. */
 static void hand_over(int sd)
 {
-    char arg[16];
+    char arg[DESIGN_FD_ARG_SIZE];
+    enum wait_status spawned;
 
     snprintf(arg, sizeof(arg), "%d", sd);
-    if (workers_add(&workers, "spawnworker", arg) < 0)
-        perror(WHO " - posix_spawn() error");
-    else
+    spawned = workers_add(&workers, "spawnworker", arg);
+    if (spawned == WAIT_ERROR)
+        perror(WHO " - posix_spawn() error");      /* report, accept the next client */
+    else if (spawned == WAIT_READY)
         printf("Spawned a worker for the connection\n");
     close(sd);
 }
@@ -90,7 +90,7 @@ int main(int argc, char *argv[])
     close(listen_sd);
     printf("The " WHO " is shutting down\n");
     if (!stop)
-        workers_wait(&workers, 5);   /* the last clients are served first */
+        workers_wait(&workers, DESIGN_DRAIN_SECONDS);   /* the last clients are served first */
     workers_stop(&workers);
     return 0;
 }

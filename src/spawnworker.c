@@ -5,7 +5,6 @@
  * Usage: spawnworker FD
  */
 #define _DEFAULT_SOURCE
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -15,13 +14,9 @@
 
 int main(int argc, char *argv[])
 {
-    int fd = argc == 2 ? design_fd_arg(argv[1]) : -1;
+    int fd = design_worker_fd(argc, argv, "spawnworker", "CONNECTED_DESCRIPTOR");
 
-    if (fd < 0) {
-        printf("Usage: %s CONNECTED_DESCRIPTOR\n", argc > 0 ? argv[0] : "spawnworker");
-        return EXIT_MINUS_ONE;
-    }
-    if (design_echo(fd) < 0 && errno != 0)
+    if (design_echo(fd) == ECHO_ERROR)
         die_errno("Spawnworker - echo error", EXIT_MINUS_ONE);
     close(fd);
     return 0;

@@ -63,17 +63,10 @@ static void resolve_server(const char *server, struct sockaddr_in *addr,
 /* Write the whole data buffer; on failure report SO_ERROR too. */
 static void send_request(int sd, const char *server, const char *data)
 {
-    int so_error = 0;
-    socklen_t length = sizeof(so_error);
-
     printf("Sending some string to the f***ing %s...\n", server);
     if (write_full(sd, data, BUFFER_LENGTH) != BUFFER_LENGTH) {
-        perror("Client-write() error");
-        /* As listed: printed whenever SO_ERROR can be read, even when 0. */
-        if (getsockopt(sd, SOL_SOCKET, SO_ERROR, &so_error, &length) == 0) {
-            errno = so_error;
-            perror("SO_ERROR was");
-        }
+        perror("Client-write() error");   /* the listing's two lines */
+        report_so_error(sd, "SO_ERROR was");
         close(sd);
         exit(EXIT_MINUS_ONE);
     }

@@ -43,10 +43,7 @@ static int open_listener(void)
     if (setsockopt(sd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
         die_errno("Server-setsockopt() error", EXIT_MINUS_ONE);
     printf("Server-setsockopt() is OK\n");
-    memset(&serveraddr, 0, sizeof(serveraddr));
-    serveraddr.sin_family = AF_INET;
-    serveraddr.sin_port = htons(SERVPORT);
-    serveraddr.sin_addr.s_addr = htonl(INADDR_ANY);
+    any_address(&serveraddr, SERVPORT);
     printf("Using %s, listening at %d\n", inet_ntoa(serveraddr.sin_addr), SERVPORT);
     if (bind(sd, (struct sockaddr *)&serveraddr, sizeof(serveraddr)) < 0)
         die_errno("Server-bind() error", EXIT_MINUS_ONE);
@@ -109,19 +106,11 @@ static void read_request(int sd, int sd2, char *buffer)
 /* Echo all BUFFER_LENGTH bytes; on failure report SO_ERROR too. */
 static void echo_back(int sd, int sd2, const char *buffer)
 {
-    int so_error = 0;
-    socklen_t length = sizeof(so_error);
-
     printf("Server-Echoing back to client...\n");
     if (write_full(sd2, buffer, BUFFER_LENGTH) == BUFFER_LENGTH)
         return;
-    perror("Server-write() error");
-    /* As listed: the line is printed whenever SO_ERROR can be read, also
-     * when write() already took the pending error ("...: Success"). */
-    if (getsockopt(sd2, SOL_SOCKET, SO_ERROR, &so_error, &length) == 0) {
-        errno = so_error;
-        perror("SO_ERROR was: ");
-    }
+    perror("Server-write() error");       /* the listing's two lines */
+    report_so_error(sd2, "SO_ERROR was: ");
     close(sd2);
     close(sd);
     exit(EXIT_MINUS_ONE);

@@ -28,10 +28,7 @@ static int open_server(void)
         die_errno("UDP server - socket() error", EXIT_MINUS_ONE);
     printf("UDP server - socket() is OK\n");
     printf("UDP server - try to bind...\n");
-    memset(&serveraddr, 0, sizeof(serveraddr));
-    serveraddr.sin_family = AF_INET;
-    serveraddr.sin_port = htons(SERVPORT);
-    serveraddr.sin_addr.s_addr = htonl(INADDR_ANY);
+    any_address(&serveraddr, SERVPORT);
     if (bind(sd, (struct sockaddr *)&serveraddr, sizeof(serveraddr)) < 0)
         die_errno("UDP server - bind() error", EXIT_MINUS_ONE);
     printf("UDP server - bind() is OK\n");
