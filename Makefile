@@ -15,7 +15,7 @@ LIB      := src/sockutil.c src/sockutil.h src/design.c src/design.h
 BIN      := build/bin
 SANBIN   := build/sanitize/bin
 
-.PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest lab soak
+.PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest lab soak grade grade-merge
 .DEFAULT_GOAL := all
 
 all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS))
@@ -42,11 +42,12 @@ unit: build/unit/test_sockutil
 	# in a namespace of its own, so a failed lookup can never reach a resolver
 	unshare --net ./build/unit/test_sockutil
 
-# Installs what is missing (apt-get, idempotent), builds, runs the suite.
-conformance: deps all
+# Installs what is missing (apt-get, idempotent; NODEPS=1 skips it), builds, runs the suite.
+conformance: $(if $(NODEPS),,deps) all
 	$(PYTHON) harness/sockconf.py run $(if $(IMPL),--impl $(IMPL)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict) \
-	  $(if $(CASES),--cases '$(CASES)') \
-	  $(if $(LIMITS),--limits '$(LIMITS)') $(if $(PROGRAM_PATH),--path '$(PROGRAM_PATH)')
+	  $(if $(CASES),--cases '$(CASES)') $(if $(LF),--last-failed) \
+	  $(if $(LIMITS),--limits '$(LIMITS)') $(if $(PROGRAM_PATH),--path '$(PROGRAM_PATH)') \
+	  $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 
 deps:
 	@sh ci/install-deps.sh
@@ -61,7 +62,7 @@ lab: all
 # The project's own tests: unit tests, the suite on the plain and on the
 # sanitizer build and on a second implementation (tests/alt, Python), the
 # harness's self-checks and the mutants.
-check: deps unit all sanitize
+check: $(if $(NODEPS),,deps) unit all sanitize
 	$(PYTHON) harness/sockconf.py run --label plain
 	# AddressSanitizer maps terabytes of shadow memory: no address-space limit there
 	$(PYTHON) harness/sockconf.py run --impl $(SANBIN) --strict --label sanitize --limits as=unlimited
@@ -79,6 +80,16 @@ mutants: all
 # The whole suite RUNS times (default 20) beside two CPU-bound processes; any verdict that changes is a flip.
 soak: all
 	$(PYTHON) harness/soak.py $(if $(RUNS),--runs $(RUNS)) $(if $(IMPL),--impl $(IMPL))
+
+# Every subfolder of SUBMISSIONS is an implementation; JOBS at once, SHARD=i/N a share of them.
+# Writes build/grade/: results.json, grades.csv, index.html, impl/NAME.html.
+grade: $(if $(NODEPS),,deps) all
+	$(PYTHON) harness/grade.py run '$(SUBMISSIONS)' $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
+	  $(if $(CASE),--case '$(CASE)') $(if $(OUT),--out '$(OUT)')
+
+# Combine the build/grade folders of several shares (SHARDS="DIR1 DIR2 ...") into build/grade/.
+grade-merge:
+	$(PYTHON) harness/grade.py merge $(if $(OUT),--out '$(OUT)') $(SHARDS)
 
 bench: all
 	$(PYTHON) harness/bench.py

@@ -18,12 +18,22 @@ import runs  # noqa: E402
 import settings  # noqa: E402
 from cases import PROGRAMS, CaseErrors, load_all  # noqa: E402
 
+# The suite's topologies (a teacher's own, of CASES=, are markers too, unregistered).
+TOPOLOGIES = ("pair", "lan", "routed")
+
 
 def _sigterm_to_interrupt(signum, frame):
     raise KeyboardInterrupt("SIGTERM")
 
 
 def pytest_configure(config):
+    for name, what in (("tutorial", "cases that hold for the tutorial's listings"),
+                       ("spec", "cases of tests/SPEC.md's decisions")):
+        config.addinivalue_line("markers", "%s: %s" % (name, what))
+    for name in PROGRAMS:
+        config.addinivalue_line("markers", "%s: cases that start %s" % (name, name))
+    for name in TOPOLOGIES:
+        config.addinivalue_line("markers", "%s: cases on topology %s" % (name, name))
     if hasattr(config, "workerinput"):
         # A worker unwinds its case (teardown runs) on SIGTERM as on Ctrl-C.
         signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
@@ -67,14 +77,24 @@ def pytest_generate_tests(metafunc):
         cases = sorted(load_all(cfg.case_dirs), key=lambda c: -c.slow)   # slow cases start first
     except CaseErrors as exc:
         raise pytest.UsageError("the cases have errors:\n" + str(exc))
-    params, ids = [], []
+    params = []
     for case in cases:
-        if cfg.cases and not any(fnmatch.fnmatchcase(case.name, p) for p in cfg.cases):
-            continue
+        marks = [getattr(pytest.mark, name) for name in case_markers(case)]
         for vid, dirs in variants(case, cfg):
-            params.append((case, vid, dirs))
-            ids.append(case.name if vid == "ref" else "%s/%s" % (case.name, vid))
-    metafunc.parametrize("conformance_case", params, ids=ids)
+            tid = case.name if vid == "ref" else "%s/%s" % (case.name, vid)
+            if selected(case.name, tid, cfg.cases):
+                params.append(pytest.param((case, vid, dirs), id=tid, marks=marks))
+    metafunc.parametrize("conformance_case", params)
+
+
+def selected(name, tid, patterns):
+    """CASE= patterns: one with a / matches a test id (case/variant), others the case's name."""
+    return not patterns or any(fnmatch.fnmatchcase(tid if "/" in p else name, p) for p in patterns)
+
+
+def case_markers(case):
+    """pytest markers of a case: its verdict kind, its programs, its topology (-m tutorial, -m udpclient)."""
+    return [case.checks] + case.programs() + [case.topology]
 
 
 _CONFIG = []
@@ -140,6 +160,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if hasattr(config, "workerinput") or not getattr(config, "_sockconf_results", None):
         return
     cfg = settings.current()
+    report.write_results(config._sockconf_results, cfg)
     text, path = report.write_summary(config._sockconf_results, cfg, PROGRAMS)
     terminalreporter.write_sep("=", "sockconf summary (also in %s)" % os.path.relpath(path))
     terminalreporter.write(text)

@@ -2,7 +2,8 @@
 handler is in the registry), compare the transcripts.
 
 CaseRun.run() returns normally when the case passes and raises CaseFailed
-with a report (verdict.py) otherwise.
+with a report (verdict.py) otherwise; either way CaseRun.record() is what
+the run saw, for results.json and the sequence chart.
 """
 import contextlib
 import re
@@ -17,7 +18,7 @@ from peer import Peer, PeerError
 from program import Program
 from stepfail import StepFailed
 from topology import Topology, TopologyError
-from verdict import CaseFailed, compare_transcripts, failure_report, save_artifacts
+from verdict import CaseFailed, compare_transcripts, failure_details, failure_report, save_artifacts
 
 PROGRAM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 AT_GRACE = 1.0         # seconds an at= step waits beyond its tolerance (then it fails, late)
@@ -56,6 +57,8 @@ class CaseRun:
         self.actors = {}          # name -> Program or Peer
         self.marks = {}
         self.topo = None
+        self.timing = []          # every at= check: expected, tolerance, actual, margin
+        self.failure = None       # verdict.failure_details() of a failed run
 
     # --- values a run alone knows ------------------------------------------
     def subst(self, text):
@@ -119,8 +122,17 @@ class CaseRun:
             diffs = compare_transcripts(self)
         if failure or diffs:
             report = failure_report(self, failure, diffs)
+            self.failure = failure_details(self, failure, diffs)
             save_artifacts(self, report)
             raise CaseFailed(report)
+
+    def record(self):
+        """What this run saw: its actors, every event, the at= margins, the failure."""
+        return {"actors": [{"name": a.name, "kind": a.kind, "host": a.host, "describe": a.describe(),
+                            "summary": a.summary()} for a in self.actors.values()],
+                "hosts": {host: self.case.spec.address(host) for host in self.case.spec.hosts},
+                "events": [[round(t, 4), actor, kind, text] for t, actor, kind, text in self.timeline.sorted_events()],
+                "timing": self.timing, "failure": self.failure}
 
     def _walk(self):
         """Do every step in order; (step, StepFailed) of the first that fails, or None."""
@@ -150,6 +162,8 @@ class CaseRun:
     def _check_at(self, step, when):
         at, tolerance = step.opts["at"]
         elapsed = when - self.marks[step.opts["from"]]
+        self.timing.append({"step": step.where(self.case), "expected": at, "tolerance": tolerance,
+                            "actual": round(elapsed, 4), "margin": round(tolerance - abs(elapsed - at), 4)})
         if abs(elapsed - at) > tolerance:
             raise StepFailed("happened %.3f s after %s; expected %.3f s +- %.3f s" % (
                 elapsed, step.opts["from"], at, tolerance))

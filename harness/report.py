@@ -2,6 +2,7 @@
 their reasons, and what exactly was tested (suite commit, a hash of each
 program, kernel and iproute2 versions), printed and written as Markdown."""
 import hashlib
+import json
 import os
 import platform
 import re
@@ -9,6 +10,7 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 
+import blame
 import sandbox
 from engine import program_env
 
@@ -19,6 +21,20 @@ MARKS = {"passed": "pass", "failed": "FAIL", "skipped": "skip", "spec-failed": "
 def junit_path(label):
     """Where a run labelled LABEL writes its JUnit file."""
     return os.path.join(ROOT, "build", "reports", label + ".junit.xml")
+
+
+def results_path(label):
+    """Where a run labelled LABEL writes its rows (one per case run) as JSON."""
+    return os.path.join(ROOT, "build", "reports", label + ".results.json")
+
+
+def write_results(rows, cfg):
+    """LABEL.results.json: every row, with the run's settings; make grade reads it."""
+    path = results_path(cfg.label)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump({"label": cfg.label, "impl": cfg.impl, "strict": cfg.strict, "rows": rows}, f, indent=1)
+    return path
 
 
 def junit_verdicts(path):
@@ -65,18 +81,23 @@ def provenance(cfg, programs):
 
 
 def write_summary(rows, cfg, programs):
+    """The Markdown summary: per case, each program's result where it alone
+    was under test, and the result of programs together with whom it blames
+    (blame.py)."""
+    blame.annotate(rows)
     cases = sorted({r["case"] for r in rows})
-    used = [p for p in programs if any(p in r["under_test"].split() for r in rows)]
-    header = "| case | checks | " + " | ".join(used) + " |"
-    lines = ["# sockconf conformance: %s" % cfg.label, ""] + provenance(cfg, programs) + ["", header,
-             "|" + "---|" * (len(used) + 2)]
+    used = [p for p in programs if blame.per_program(rows, p)]
+    header = "| case | checks | " + " | ".join(used) + " | programs together |"
+    lines = ["# sockconf conformance: %s" % cfg.label, ""] + provenance(cfg, programs) + [
+             "", "A program's column counts the runs where it alone was under test; a failure of programs "
+             "together names the programs that also failed alone, or says that only the pair fails.", "",
+             header, "|" + "---|" * (len(used) + 3)]
     for case in cases:
         mine = [r for r in rows if r["case"] == case]
-        cells = []
-        for prog in used:
-            results = [r for r in mine if prog in r["under_test"].split()]
-            cells.append(" ".join(sorted({MARKS[r["outcome"]] for r in results})) or "")
-        lines.append("| %s | %s | %s |" % (case, mine[0]["checks"], " | ".join(cells)))
+        cells = [" ".join(sorted({MARKS[r["outcome"]] for r in blame.per_program(mine, p)})) for p in used]
+        pairs = " ".join("%s: %s" % (" + ".join(blame.programs_of(r)), blame.pair_mark(r, MARKS))
+                         for r in blame.together(mine))
+        lines.append("| %s | %s | %s | %s |" % (case, mine[0]["checks"], " | ".join(cells), pairs))
     counts = {k: sum(1 for r in rows if r["outcome"] == k) for k in MARKS}
     lines += ["", "%d passed, %d failed, %d skipped, %d spec cases failed (not counted without STRICT=1)" % (
         counts["passed"], counts["failed"], counts["skipped"], counts["spec-failed"])]

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """sockconf: run the conformance suite, list its cases, score the mutants.
 
-  sockconf.py run [--impl DIR] [--case 'PATTERN ...'] [--cases 'DIR ...'] [--strict] [--label L] [-- PYTEST-ARGS]
+  sockconf.py run [--impl DIR] [--case 'PATTERN[/VARIANT] ...'] [--cases 'DIR ...'] [--strict] [--label L]
+                  [--workers N] [--last-failed] [-- PYTEST-ARGS]
   sockconf.py list [--cases 'DIR ...']
   sockconf.py verbs [--check FILE | --write FILE]
   sockconf.py mutants [--only NAME]
@@ -118,47 +119,46 @@ def cmd_sweep(args):
         print("sockconf: removed leftovers of run %s: %s" % (rid, " ".join(names)))
 
 
-def run_suite(impl=None, cases=None, strict=False, label=None, extra=(), limits=None, path=None, case_dirs=()):
-    """Run pytest in this process, own the run's lock, always sweep at the end.
-    Without LABEL a run of IMPL is labelled impl-RUNID, so runs at once keep
-    their reports and artifacts apart."""
+def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
+    """Run pytest in this process with settings CFG, own the run's lock,
+    always sweep at the end.  Without a label a run of IMPL is labelled
+    impl-RUNID, so runs at once keep their reports and artifacts apart."""
     import pytest
     import report
-    parsed_limits = preflight(impl, limits)
+    parsed_limits = preflight(cfg.impl, cfg.limits_text)
     for rid, names in runs.sweep().items():
         print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
-    rid = runs.begin_run()
-    label = label or ("impl-" + rid if impl else "conformance")
+    cfg.run = runs.begin_run()
+    cfg.label = cfg.label or ("impl-" + cfg.run if cfg.impl else "conformance")
     print("sockconf: programs under test run as an unprivileged user of their own per case, limits: %s" % (
         sandbox.describe_limits(parsed_limits)))
-    os.environ.update(settings.Settings(
-        impl=impl, cases=(cases or "").split(), case_dirs=list(case_dirs), strict=strict, label=label,
-        run=rid, limits_text=limits or "", path=path or "").environ())
-    junit = report.junit_path(label)
-    shutil.rmtree(os.path.join(ROOT, "build", "artifacts", label), ignore_errors=True)
+    os.environ.update(cfg.environ())
+    junit = report.junit_path(cfg.label)
+    shutil.rmtree(os.path.join(ROOT, "build", "artifacts", cfg.label), ignore_errors=True)
     os.makedirs(os.path.dirname(junit), exist_ok=True)
-    argv = [os.path.join(HERE, "test_conformance.py"), "-p", "no:cacheprovider", "-q", "-rfEsx",
-            "-n", str(XDIST_WORKERS), "--junitxml", junit,
-            "-o", "junit_family=xunit2", "--rootdir", HERE] + list(extra)
+    # pytest's cache (for LF=1: --lf) lives in build/, shared by every run.
+    argv = [os.path.join(HERE, "test_conformance.py"), "-o", "cache_dir=" + os.path.join(ROOT, "build", "pytest-cache"),
+            "-q", "-rfEsx", "-n", str(workers), "--junitxml", junit,
+            "-o", "junit_family=xunit2", "--rootdir", HERE] + (["--lf"] if last_failed else []) + list(extra)
     signal.signal(signal.SIGTERM, runs.terminate_run)
     try:
         status = pytest.main(argv)
     finally:
-        runs.end_run(rid)
+        runs.end_run(cfg.run)
     return int(status)
 
 
 def cmd_run(args):
-    impl = os.path.abspath(args.impl) if args.impl else None
     case_dirs = case_dirs_of(args.cases)
     cases = checked_cases(case_dirs)
-    if args.case:
-        names = [c.name for c in cases]
-        patterns = args.case.split()
-        if not any(fnmatch.fnmatchcase(n, p) for n in names for p in patterns):
-            die("no case matched CASE=%s (make cases lists them)" % args.case, 5)
-    status = run_suite(impl, args.case, args.strict, args.label, args.pytest, args.limits, args.path, case_dirs)
-    sys.exit(status)
+    patterns = (args.case or "").split()
+    names = [c.name for c in cases]
+    if patterns and not any(fnmatch.fnmatchcase(n, p.split("/")[0]) for n in names for p in patterns):
+        die("no case matched CASE=%s (make cases lists them)" % args.case, 5)
+    cfg = settings.Settings(impl=os.path.abspath(args.impl) if args.impl else None, cases=patterns,
+                            case_dirs=case_dirs, strict=args.strict, label=args.label,
+                            limits_text=args.limits or "", path=args.path or "")
+    sys.exit(run_suite(cfg, args.pytest, args.workers, args.last_failed))
 
 
 def cmd_lab(args):
@@ -220,6 +220,8 @@ def main():
     run.add_argument("--limits", help="limits of programs under test, e.g. as=unlimited,cpu=60")
     run.add_argument("--path", help="folders put in front of the programs' PATH")
     run.add_argument("--cases", help="folders of your own cases (and topologies), space separated")
+    run.add_argument("--workers", type=int, default=XDIST_WORKERS, help="cases at once (pytest-xdist workers)")
+    run.add_argument("--last-failed", action="store_true", help="only what failed in the previous run (pytest --lf)")
     run.add_argument("pytest", nargs="*")
     listing = sub.add_parser("list")
     listing.add_argument("--cases")

@@ -1,4 +1,5 @@
 """The conformance suite: one test per case file and way of running it."""
+import json
 import os
 import shlex
 import tempfile
@@ -17,8 +18,13 @@ _counter = iter(range(1, 1 << 30))
 _counter_lock = threading.Lock()
 
 
-def rerun_command(case, cfg):
-    parts = ["make conformance CASE=%s" % case.name]
+def variant_id(case, vid):
+    return case.name if vid == "ref" else "%s/%s" % (case.name, vid)
+
+
+def rerun_command(case, vid, cfg):
+    """The one command that reruns exactly this variant of CASE."""
+    parts = ["make conformance CASE=%s" % variant_id(case, vid)]
     if cfg.impl:
         parts.append("IMPL=%s" % shlex.quote(os.path.relpath(cfg.impl, ROOT)))
     if cfg.strict:
@@ -30,6 +36,15 @@ def rerun_command(case, cfg):
     if cfg.path:
         parts.append("PROGRAM_PATH=%s" % shlex.quote(cfg.path))
     return " ".join(parts)
+
+
+def save_record(path, case, vid, run):
+    """result.json of one run, beside its artifacts (every run, passed or not)."""
+    os.makedirs(path, exist_ok=True)
+    record = dict(run.record(), case=case.name, variant=vid, checks=case.checks, source=case.relpath,
+                  rerun=run.rerun)
+    with open(os.path.join(path, "result.json"), "w") as f:
+        json.dump(record, f)
 
 
 def test_case(conformance_case, request):
@@ -52,19 +67,22 @@ def test_case(conformance_case, request):
     os.makedirs(run_tmp, exist_ok=True)
     label = cfg.label
     artifacts = os.path.join(ROOT, "build", "artifacts", label, case.name + ("" if vid == "ref" else "." + vid))
+    request.node.user_properties.append(("artifacts", os.path.relpath(artifacts, ROOT)))
     try:
         staged = {p: (stage(d, rid, worker), origin) for p, (d, origin) in dirs.items()}
     except (SandboxError, OSError) as exc:
         pytest.fail("cannot stage the programs under test: %s" % exc, pytrace=False)
     with tempfile.TemporaryDirectory(dir=run_tmp) as tmpdir:
         with Sandbox(rid, tmpdir, cfg.limits) as sandbox:
-            run = CaseRun(case, staged, prefix, tmpdir, artifacts, rerun_command(case, cfg), sandbox=sandbox,
+            run = CaseRun(case, staged, prefix, tmpdir, artifacts, rerun_command(case, vid, cfg), sandbox=sandbox,
                           env=program_env(cfg.path))
             try:
                 run.run()
                 failure = None
             except CaseFailed as exc:
                 failure = str(exc)
+            finally:
+                save_record(artifacts, case, vid, run)
     if failure is None:
         return
     if case.checks == "spec" and cfg.impl and not cfg.strict and vid != "ref":

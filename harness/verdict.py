@@ -107,6 +107,19 @@ def failure_report(run, failure, diffs):
     return "\n".join(lines)
 
 
+def failure_details(run, failure, diffs):
+    """The failure as data: the step (file:line), message, expected and actual
+    as the report shows them, and each transcript's diff."""
+    out = {"step": None, "line": None, "source": None, "message": None, "expected": None, "actual": None,
+           "transcripts": [{"actor": actor, "line": lineno, "diff": diff} for actor, lineno, diff in diffs]}
+    if failure:
+        step, exc = failure
+        out.update(step=step.where(run.case), line=step.lineno, source=step.source, message=str(exc))
+        if exc.expected is not None or exc.actual is not None:
+            out.update(expected=show(exc.expected, exc.actual), actual=show(exc.actual, exc.expected))
+    return out
+
+
 def save_artifacts(run, report):
     """Each program's output, the interleaved timeline and the report."""
     os.makedirs(run.artifacts, exist_ok=True)

@@ -1,0 +1,88 @@
+"""A case run's timeline drawn as a message sequence chart (SVG): one
+column per program and scripted peer, every event a row with its time on
+the vertical axis, bytes between a peer and the program it talks to as
+arrows, the failing step marked."""
+import html
+import re
+
+COLUMN = 230           # pixels between columns
+ROW = 18               # pixels per event
+LEFT = 70              # the time axis
+TOP = 40
+TEXT_CHARS = 34        # characters of an event's text shown (all of it in the tooltip)
+STEP_CHARS = 70        # characters of a step's line shown
+ADDRESS_RE = re.compile(r"(\d+\.\d+\.\d+\.\d+):(\d+)")
+COLOURS = {"out": "#1b4f72", "stdin": "#7d3c98", "exit": "#b03a2e", "signal": "#b9770e", "start": "#1e8449"}
+MESSAGE_KINDS = {"send": "to", "sendto": "to", "connect": "to", "recv": "from", "recvfrom": "from",
+                 "accept": "from"}
+
+
+def host_of_address(record, address):
+    return next((h for h, a in record["hosts"].items() if a == address), None)
+
+
+def columns(record):
+    """Actor names, in order of appearance: programs and peers (the harness last)."""
+    names = [a["name"] for a in record["actors"]]
+    for _, actor, _, _ in record["events"]:
+        if actor not in names and actor != "harness":
+            names.append(actor)
+    return names + ["harness"]
+
+
+def partner(record, actor, kind, text, remembered):
+    """The program column a peer's message goes to or comes from, if known."""
+    m = ADDRESS_RE.search(text)
+    if m:
+        host = host_of_address(record, m.group(1))
+        programs = [a["name"] for a in record["actors"] if a["kind"] == "program" and a["host"] == host]
+        if programs:
+            remembered[actor] = programs[0]
+    return remembered.get(actor)
+
+
+def svg(record):
+    cols = columns(record)
+    x = {name: LEFT + COLUMN // 2 + i * COLUMN for i, name in enumerate(cols)}
+    events = record["events"]
+    failed_at = (record.get("failure") or {}).get("step")
+    height = TOP + ROW * (len(events) + 1)
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" class="msc" width="%d" height="%d" font-family="monospace" '
+           'font-size="11">' % (LEFT + COLUMN * len(cols), height)]
+    for name in cols:
+        out.append('<text x="%d" y="16" text-anchor="middle" font-weight="bold">%s</text>' % (x[name], html.escape(name)))
+        out.append('<line x1="%d" y1="24" x2="%d" y2="%d" stroke="#bbb"/>' % (x[name], x[name], height))
+    remembered = {}
+    for i, (t, actor, kind, text) in enumerate(events):
+        y = TOP + ROW * i
+        out.append('<text x="4" y="%d" fill="#666">%8.3f</text>' % (y + 4, t))
+        out.extend(event_marks(record, x, y, actor, kind, text, remembered, failed_at))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def event_marks(record, x, y, actor, kind, text, remembered, failed_at):
+    col = x.get(actor, x["harness"])
+    shown = html.escape(text if len(text) <= TEXT_CHARS else text[:TEXT_CHARS] + "...")
+    tip = "<title>%s</title>" % html.escape("%s %s: %s" % (actor, kind, text))
+    if kind == "step":
+        failing = failed_at is not None and text.startswith(failed_at + ":")
+        colour, weight = ("#c0392b", "bold") if failing else ("#999", "normal")
+        where, _, source = text.partition(": ")
+        shown = html.escape("step %s: %s" % (where.rsplit(":", 1)[-1], source))[:STEP_CHARS]
+        marks = ['<g class="%s">%s<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-dasharray="3,3"/>' % (
+                 "failing-step" if failing else "step", tip, 60, y, max(x.values()) + 80, y, colour),
+                 '<text x="%d" y="%d" fill="%s" font-weight="%s">%s%s</text></g>' % (
+                 col + 6, y - 2, colour, weight, "FAILED " if failing else "", shown)]
+        return marks
+    other = partner(record, actor, kind, text, remembered) if kind in MESSAGE_KINDS else None
+    if other and other in x:
+        start, end = (col, x[other]) if MESSAGE_KINDS[kind] == "to" else (x[other], col)
+        return ['<g class="message">%s<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#2471a3"/>'
+                % (tip, start, y, end, y),
+                '<polygon points="%d,%d %d,%d %d,%d" fill="#2471a3"/>' % (
+                    end, y, end - 6 if end > start else end + 6, y - 3, end - 6 if end > start else end + 6, y + 3),
+                '<text x="%d" y="%d" fill="#2471a3">%s %s</text></g>' % (min(start, end) + 8, y - 3, kind, shown)]
+    colour = COLOURS.get(kind, "#333")
+    return ['<g class="event %s">%s<circle cx="%d" cy="%d" r="3" fill="%s"/>' % (html.escape(kind), tip, col, y, colour),
+            '<text x="%d" y="%d" fill="%s">%s %s</text></g>' % (col + 6, y + 4, colour, html.escape(kind), shown)]
