@@ -45,7 +45,7 @@ unit: build/unit/test_sockutil
 # Installs what is missing (apt-get, idempotent; NODEPS=1 skips it), builds, runs the suite.
 conformance: $(if $(NODEPS),,deps) all
 	$(PYTHON) harness/sockconf.py run $(if $(IMPL),--impl $(IMPL)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict) \
-	  $(if $(CASES),--cases '$(CASES)') $(if $(LF),--last-failed) \
+	  $(if $(CASES),--cases '$(CASES)') $(if $(LF),--last-failed) $(if $(PCAP),--pcap) \
 	  $(if $(LIMITS),--limits '$(LIMITS)') $(if $(PROGRAM_PATH),--path '$(PROGRAM_PATH)') \
 	  $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
 

@@ -4,7 +4,6 @@ Run it through `make conformance` (harness/sockconf.py), or from harness/
 with pytest's own options:  /usr/bin/python3 -m pytest -k tcp-echo -x
 Its settings (settings.py) come from the environment that sockconf.py sets.
 """
-import fnmatch
 import os
 import signal
 import sys
@@ -17,6 +16,7 @@ import report  # noqa: E402
 import runs  # noqa: E402
 import settings  # noqa: E402
 from cases import PROGRAMS, CaseErrors, load_all  # noqa: E402
+from variants import planned, variant_id  # noqa: E402
 
 # The suite's topologies (a teacher's own, of CASES=, are markers too, unregistered).
 TOPOLOGIES = ("pair", "lan", "routed")
@@ -56,19 +56,6 @@ def pytest_unconfigure(config):
         runs.end_run(rid)
 
 
-def variants(case, cfg):
-    """(id, {program: (dir, origin)}) for each way to run CASE."""
-    progs = case.programs()
-    if cfg.impl is None:
-        return [("ref", {p: (cfg.ref, "ref") for p in progs})]
-    out = [("impl", {p: (cfg.impl, "impl") for p in progs})]
-    if len(progs) > 1:
-        for mine in progs:
-            out.append(("%s-impl" % mine, {p: (cfg.impl if p == mine else cfg.ref,
-                                               "impl" if p == mine else "ref") for p in progs}))
-    return out
-
-
 def pytest_generate_tests(metafunc):
     if "conformance_case" not in metafunc.fixturenames:
         return
@@ -77,19 +64,10 @@ def pytest_generate_tests(metafunc):
         cases = sorted(load_all(cfg.case_dirs), key=lambda c: -c.slow)   # slow cases start first
     except CaseErrors as exc:
         raise pytest.UsageError("the cases have errors:\n" + str(exc))
-    params = []
-    for case in cases:
-        marks = [getattr(pytest.mark, name) for name in case_markers(case)]
-        for vid, dirs in variants(case, cfg):
-            tid = case.name if vid == "ref" else "%s/%s" % (case.name, vid)
-            if selected(case.name, tid, cfg.cases):
-                params.append(pytest.param((case, vid, dirs), id=tid, marks=marks))
+    params = [pytest.param((case, vid, dirs), id=variant_id(case, vid),
+                           marks=[getattr(pytest.mark, name) for name in case_markers(case)])
+              for case, vid, dirs in planned(cases, cfg)]
     metafunc.parametrize("conformance_case", params)
-
-
-def selected(name, tid, patterns):
-    """CASE= patterns: one with a / matches a test id (case/variant), others the case's name."""
-    return not patterns or any(fnmatch.fnmatchcase(tid if "/" in p else name, p) for p in patterns)
 
 
 def case_markers(case):

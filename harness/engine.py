@@ -6,6 +6,7 @@ with a report (verdict.py) otherwise; either way CaseRun.record() is what
 the run saw, for results.json and the sequence chart.
 """
 import contextlib
+import os
 import re
 import time
 
@@ -14,6 +15,7 @@ from actors import Timeline
 from argtypes import ADDRESS_RE, Quoted
 from cases import DEFAULT_WITHIN
 from notation import decode_bytes
+from pcap import Capture
 from peer import Peer, PeerError
 from program import Program
 from stepfail import StepFailed
@@ -44,7 +46,7 @@ def program_env(extra_path=""):
 class CaseRun:
     """One run of CASE with DIRS = {program: (directory, origin)}."""
 
-    def __init__(self, case, dirs, prefix, tmpdir, artifacts, rerun, sandbox=None, env=None):
+    def __init__(self, case, dirs, prefix, tmpdir, artifacts, rerun, sandbox=None, env=None, pcap=False):
         self.case = case
         self.sandbox = sandbox          # Sandbox of the case: programs run as its user
         self.env = env or program_env()
@@ -57,6 +59,8 @@ class CaseRun:
         self.actors = {}          # name -> Program or Peer
         self.marks = {}
         self.topo = None
+        self.pcap = pcap          # PCAP=1: record every link (pcap.Capture)
+        self.capture = None
         self.timing = []          # every at= check: expected, tolerance, actual, margin
         self.failure = None       # verdict.failure_details() of a failed run
 
@@ -113,6 +117,8 @@ class CaseRun:
         failure = None
         with contextlib.ExitStack() as stack:
             self.topo = stack.enter_context(Topology(self.case.spec, self.prefix, self.tmpdir, self.case.names))
+            if self.pcap:
+                self.capture = stack.enter_context(Capture(self.topo, self.artifacts))
             stack.callback(self._stop_all)
             self.timeline.add("harness", "topology", "%s up in %.1f ms" % (
                 self.case.topology, 1000 * self.topo.timings["up"]))
@@ -132,7 +138,9 @@ class CaseRun:
                             "summary": a.summary()} for a in self.actors.values()],
                 "hosts": {host: self.case.spec.address(host) for host in self.case.spec.hosts},
                 "events": [[round(t, 4), actor, kind, text] for t, actor, kind, text in self.timeline.sorted_events()],
-                "timing": self.timing, "failure": self.failure}
+                "timing": self.timing, "failure": self.failure,
+                "pcap": [{"file": os.path.relpath(path, self.artifacts), "link": what}
+                         for path, what in (self.capture.files if self.capture else [])]}
 
     def _walk(self):
         """Do every step in order; (step, StepFailed) of the first that fails, or None."""

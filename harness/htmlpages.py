@@ -19,6 +19,7 @@ r.sort(function(x,y){var a=x.cells[n].getAttribute('data-key')||x.cells[n].textC
 c=y.cells[n].getAttribute('data-key')||y.cells[n].textContent;var p=parseFloat(a),q=parseFloat(c);
 if(!isNaN(p)&&!isNaN(q))return d*(p-q);return d*a.localeCompare(c);});r.forEach(function(e){b.appendChild(e);});}"""
 ORDER = ("fail", "error", "spec-fail", "skipped", "pass")
+LETTERS = {"pass": "&#10003;", "fail": "F", "error": "E", "spec-fail": "S", "skipped": "&ndash;"}
 
 
 def worst(verdicts):
@@ -30,11 +31,14 @@ def page_name(name):
 
 
 def case_groups(doc):
-    """[(program, [(case, checks)])]: each case under the first program it starts."""
+    """[(programs, [(case, checks)])]: each case under the programs it starts."""
+    programs = {}
+    for r in doc["results"]:
+        if len(r["programs"]) >= len(programs.get(r["case"], ())):
+            programs[r["case"]] = r["programs"]
     groups = {}
     for r in doc["results"]:
-        first = r["case"].split("-")[0]
-        groups.setdefault(first, {})[r["case"]] = r["checks"]
+        groups.setdefault(" + ".join(programs[r["case"]]), {})[r["case"]] = r["checks"]
     return [(g, sorted(cases.items())) for g, cases in sorted(groups.items())]
 
 
@@ -66,7 +70,7 @@ def index(doc):
                 verdict = worst({r["verdict"] for r in mine if r["case"] == case})
                 cells.append('<td class="%s" data-key="%d" title="%s: %s"><a href="%s#%s">%s</a></td>' % (
                     verdict, ORDER.index(verdict), html.escape(case), verdict, page, html.escape(case),
-                    verdict[0].upper() if verdict != "pass" else "&#10003;"))
+                    LETTERS[verdict]))
         rows.append('<tr class="impl">%s</tr>' % "".join(cells))
     return page_html("sockconf: %d implementations" % len(doc["implementations"]), [
         "<h1>sockconf conformance matrix</h1>",
@@ -75,7 +79,8 @@ def index(doc):
             sum(len(c) for _, c in groups)),
         '<table id="matrix"><thead><tr>%s</tr><tr>%s</tr></thead><tbody>%s</tbody></table>' % (
             "".join(group_row), "".join(head), "\n".join(rows)),
-        "<p>&#10003; pass, F fail, S spec-fail or skipped, E error.</p>"], script=SORT_JS)
+        "<p>&#10003; pass, F fail, S spec-fail (a spec case, not counted without STRICT=1), &ndash; skipped "
+        "(not provided), E error (the run could not be made).</p>"], script=SORT_JS)
 
 
 def page_html(title, body, script=""):

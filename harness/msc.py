@@ -11,6 +11,7 @@ LEFT = 70              # the time axis
 TOP = 40
 TEXT_CHARS = 34        # characters of an event's text shown (all of it in the tooltip)
 STEP_CHARS = 70        # characters of a step's line shown
+NOTES_WIDTH = 480      # pixels at the right for the harness's steps and notes
 ADDRESS_RE = re.compile(r"(\d+\.\d+\.\d+\.\d+):(\d+)")
 COLOURS = {"out": "#1b4f72", "stdin": "#7d3c98", "exit": "#b03a2e", "signal": "#b9770e", "start": "#1e8449"}
 MESSAGE_KINDS = {"send": "to", "sendto": "to", "connect": "to", "recv": "from", "recvfrom": "from",
@@ -22,12 +23,14 @@ def host_of_address(record, address):
 
 
 def columns(record):
-    """Actor names, in order of appearance: programs and peers (the harness last)."""
+    """Actor names, in order of appearance: programs and peers.  The
+    harness's own events (steps, topology, nft, tcp states) are written at
+    the right of the chart."""
     names = [a["name"] for a in record["actors"]]
     for _, actor, _, _ in record["events"]:
         if actor not in names and actor != "harness":
             names.append(actor)
-    return names + ["harness"]
+    return names
 
 
 def partner(record, actor, kind, text, remembered):
@@ -44,11 +47,13 @@ def partner(record, actor, kind, text, remembered):
 def svg(record):
     cols = columns(record)
     x = {name: LEFT + COLUMN // 2 + i * COLUMN for i, name in enumerate(cols)}
+    x["harness"] = LEFT + COLUMN * len(cols)          # where the harness's notes start
     events = record["events"]
     failed_at = (record.get("failure") or {}).get("step")
     height = TOP + ROW * (len(events) + 1)
     out = ['<svg xmlns="http://www.w3.org/2000/svg" class="msc" width="%d" height="%d" font-family="monospace" '
-           'font-size="11">' % (LEFT + COLUMN * len(cols), height)]
+           'font-size="11">' % (x["harness"] + NOTES_WIDTH, height),
+           '<text x="%d" y="16" font-weight="bold">harness</text>' % x["harness"]]
     for name in cols:
         out.append('<text x="%d" y="16" text-anchor="middle" font-weight="bold">%s</text>' % (x[name], html.escape(name)))
         out.append('<line x1="%d" y1="24" x2="%d" y2="%d" stroke="#bbb"/>' % (x[name], x[name], height))
@@ -70,11 +75,10 @@ def event_marks(record, x, y, actor, kind, text, remembered, failed_at):
         colour, weight = ("#c0392b", "bold") if failing else ("#999", "normal")
         where, _, source = text.partition(": ")
         shown = html.escape("step %s: %s" % (where.rsplit(":", 1)[-1], source))[:STEP_CHARS]
-        marks = ['<g class="%s">%s<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-dasharray="3,3"/>' % (
-                 "failing-step" if failing else "step", tip, 60, y, max(x.values()) + 80, y, colour),
-                 '<text x="%d" y="%d" fill="%s" font-weight="%s">%s%s</text></g>' % (
-                 col + 6, y - 2, colour, weight, "FAILED " if failing else "", shown)]
-        return marks
+        return ['<g class="%s">%s<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-dasharray="3,3"/>' % (
+                "failing-step" if failing else "step", tip, 60, y, x["harness"], y, colour),
+                '<text x="%d" y="%d" fill="%s" font-weight="%s">%s%s</text></g>' % (
+                x["harness"] + 4, y + 4, colour, weight, "FAILED " if failing else "", shown)]
     other = partner(record, actor, kind, text, remembered) if kind in MESSAGE_KINDS else None
     if other and other in x:
         start, end = (col, x[other]) if MESSAGE_KINDS[kind] == "to" else (x[other], col)
@@ -84,5 +88,8 @@ def event_marks(record, x, y, actor, kind, text, remembered, failed_at):
                     end, y, end - 6 if end > start else end + 6, y - 3, end - 6 if end > start else end + 6, y + 3),
                 '<text x="%d" y="%d" fill="#2471a3">%s %s</text></g>' % (min(start, end) + 8, y - 3, kind, shown)]
     colour = COLOURS.get(kind, "#333")
+    label = shown if kind in ("exit", "signal") else "%s %s" % (html.escape(kind), shown)
+    if actor == "harness":
+        return ['<g class="note">%s<text x="%d" y="%d" fill="#555">%s</text></g>' % (tip, col + 4, y + 4, label)]
     return ['<g class="event %s">%s<circle cx="%d" cy="%d" r="3" fill="%s"/>' % (html.escape(kind), tip, col, y, colour),
-            '<text x="%d" y="%d" fill="%s">%s %s</text></g>' % (col + 6, y + 4, colour, html.escape(kind), shown)]
+            '<text x="%d" y="%d" fill="%s">%s</text></g>' % (col + 6, y + 4, colour, label)]

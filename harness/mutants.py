@@ -138,7 +138,7 @@ def run_one(mutant):
     log = os.path.join(BUILD, name, "suite.log")
     with open(log, "w") as out:
         proc = subprocess.run([sys.executable, os.path.join(HERE, "sockconf.py"), "run", "--impl", bindir,
-                               "--strict", "--label", label, "--", "-n", "4"],
+                               "--strict", "--label", label, "--workers", "4"],
                               stdout=out, stderr=subprocess.STDOUT, timeout=300)
     junit = junit_path(label)
     killers = failed_cases(junit) if os.path.exists(junit) else set()

@@ -11,6 +11,7 @@ environment; everything else reads them with current().
   SOCKCONF_RUN        run id shared by the controller and its xdist workers
   SOCKCONF_LIMITS     limits of programs under test over the defaults ("as=unlimited,cpu=60")
   SOCKCONF_PATH       folders put in front of the programs' PATH
+  SOCKCONF_PCAP       1: record every link of every case with tcpdump
 """
 import functools
 import os
@@ -32,6 +33,7 @@ class Settings:
     run: str = ""
     limits_text: str = ""
     path: str = ""
+    pcap: bool = False
 
     @property
     def limits(self):
@@ -42,7 +44,8 @@ class Settings:
         return {"SOCKCONF_IMPL": self.impl or "", "SOCKCONF_REF": self.ref,
                 "SOCKCONF_CASES": " ".join(self.cases), "SOCKCONF_CASE_DIRS": " ".join(self.case_dirs),
                 "SOCKCONF_STRICT": "1" if self.strict else "0", "SOCKCONF_LABEL": self.label,
-                "SOCKCONF_RUN": self.run, "SOCKCONF_LIMITS": self.limits_text, "SOCKCONF_PATH": self.path}
+                "SOCKCONF_RUN": self.run, "SOCKCONF_LIMITS": self.limits_text, "SOCKCONF_PATH": self.path,
+                "SOCKCONF_PCAP": "1" if self.pcap else "0"}
 
 
 def from_environ(env):
@@ -56,7 +59,8 @@ def from_environ(env):
         label=env.get("SOCKCONF_LABEL") or "conformance",
         run=env.get("SOCKCONF_RUN") or "",
         limits_text=env.get("SOCKCONF_LIMITS") or "",
-        path=env.get("SOCKCONF_PATH") or "")
+        path=env.get("SOCKCONF_PATH") or "",
+        pcap=env.get("SOCKCONF_PCAP") == "1")
 
 
 @functools.lru_cache(maxsize=None)

@@ -28,6 +28,7 @@ import rootless  # noqa: E402
 import runs  # noqa: E402
 import sandbox  # noqa: E402
 import settings  # noqa: E402
+import variants  # noqa: E402
 from cases import PROGRAMS, WORKERS, CaseErrors, load_all  # noqa: E402
 
 XDIST_WORKERS = 6   # cases mostly wait on the network: more workers than cores
@@ -126,6 +127,8 @@ def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
     import pytest
     import report
     parsed_limits = preflight(cfg.impl, cfg.limits_text)
+    if cfg.pcap and shutil.which("tcpdump") is None:
+        die("PCAP=1 needs `tcpdump`: install tcpdump (make deps does)")
     for rid, names in runs.sweep().items():
         print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
     cfg.run = runs.begin_run()
@@ -157,8 +160,15 @@ def cmd_run(args):
         die("no case matched CASE=%s (make cases lists them)" % args.case, 5)
     cfg = settings.Settings(impl=os.path.abspath(args.impl) if args.impl else None, cases=patterns,
                             case_dirs=case_dirs, strict=args.strict, label=args.label,
-                            limits_text=args.limits or "", path=args.path or "")
-    sys.exit(run_suite(cfg, args.pytest, args.workers, args.last_failed))
+                            limits_text=args.limits or "", path=args.path or "", pcap=args.pcap)
+    sys.exit(run_suite(cfg, args.pytest, workers_for(len(variants.planned(cases, cfg)), args.workers),
+                       args.last_failed))
+
+
+def workers_for(runs_planned, most):
+    """As many xdist workers as runs, at most MOST; one run goes in this
+    process (no worker to start)."""
+    return 0 if runs_planned <= 1 else min(most, runs_planned)
 
 
 def cmd_lab(args):
@@ -220,6 +230,7 @@ def main():
     run.add_argument("--limits", help="limits of programs under test, e.g. as=unlimited,cpu=60")
     run.add_argument("--path", help="folders put in front of the programs' PATH")
     run.add_argument("--cases", help="folders of your own cases (and topologies), space separated")
+    run.add_argument("--pcap", action="store_true", help="record every link of every case with tcpdump")
     run.add_argument("--workers", type=int, default=XDIST_WORKERS, help="cases at once (pytest-xdist workers)")
     run.add_argument("--last-failed", action="store_true", help="only what failed in the previous run (pytest --lf)")
     run.add_argument("pytest", nargs="*")

@@ -12,14 +12,11 @@ from engine import CaseRun, program_env
 from sandbox import Sandbox, SandboxError, run_state_dir, stage
 from settings import ROOT
 from verbs_programs import unrunnable
+from variants import variant_id
 from verdict import CaseFailed
 
 _counter = iter(range(1, 1 << 30))
 _counter_lock = threading.Lock()
-
-
-def variant_id(case, vid):
-    return case.name if vid == "ref" else "%s/%s" % (case.name, vid)
 
 
 def rerun_command(case, vid, cfg):
@@ -35,6 +32,8 @@ def rerun_command(case, vid, cfg):
         parts.append("LIMITS=%s" % shlex.quote(cfg.limits_text))
     if cfg.path:
         parts.append("PROGRAM_PATH=%s" % shlex.quote(cfg.path))
+    if cfg.pcap:
+        parts.append("PCAP=1")
     return " ".join(parts)
 
 
@@ -75,7 +74,7 @@ def test_case(conformance_case, request):
     with tempfile.TemporaryDirectory(dir=run_tmp) as tmpdir:
         with Sandbox(rid, tmpdir, cfg.limits) as sandbox:
             run = CaseRun(case, staged, prefix, tmpdir, artifacts, rerun_command(case, vid, cfg), sandbox=sandbox,
-                          env=program_env(cfg.path))
+                          env=program_env(cfg.path), pcap=cfg.pcap)
             try:
                 run.run()
                 failure = None

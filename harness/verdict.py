@@ -103,7 +103,11 @@ def failure_report(run, failure, diffs):
         lines.append("    " + actor.describe())
         lines.append("      " + actor.summary())
     lines.append("  artifacts: %s" % os.path.relpath(run.artifacts))
+    if run.capture:
+        lines.extend("  packets:   %s (%s)" % (os.path.relpath(path), what) for path, what in run.capture.files)
     lines.append("  rerun:     %s" % run.rerun)
+    if not run.capture:
+        lines.append("             (with PCAP=1 it also records every link's packets, a pcap file each)")
     return "\n".join(lines)
 
 

@@ -2,11 +2,11 @@
 submissions whose verdicts are known (the reference, tests/alt, two
 mutants, a hostile program, an empty folder) gives the four outputs,
 correct against those verdicts, with failures blamed on the right program;
-results.json follows its schema; shares merged give the same grades."""
+results.json follows its schema; the pages open in a real browser.
+(Shares merged against one machine: test_slurm.py.)"""
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -14,10 +14,9 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "harness"))
-import mutants  # noqa: E402
 import results  # noqa: E402
+from conftest import known_submissions  # noqa: E402
 
-REF = os.path.join(ROOT, "build", "bin")
 CASES = "tcp-echo tcp-client-refused tcp-server-exact-bytes"
 # (submission, {(case, variant): verdict} that differ from pass)
 KNOWN = {
@@ -35,23 +34,10 @@ ALL_VARIANTS = [("tcp-echo", "impl"), ("tcp-echo", "tcpserver-impl"), ("tcp-echo
                 ("tcp-client-refused", "impl"), ("tcp-server-exact-bytes", "impl")]
 
 
-def mutant_submission(folder, name):
-    """The reference with one program replaced by mutant NAME."""
-    shutil.copytree(REF, folder)
-    entry = next(m for m in mutants.parse_list() if m[0] == name)
-    bindir = mutants.build(name, entry[1], entry[2], entry[3])
-    shutil.copy(os.path.join(bindir, entry[1]), os.path.join(folder, entry[1]))
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     subs = tmp_path_factory.mktemp("submissions")
-    shutil.copytree(REF, subs / "reference")
-    shutil.copytree(os.path.join(ROOT, "tests", "alt"), subs / "python-alt")
-    mutant_submission(subs / "mutant-tcpserver-port-3112", "tcpserver-port-3112")
-    mutant_submission(subs / "mutant-tcpclient-refused-exit-1", "tcpclient-refused-exit-1")
-    shutil.copytree(os.path.join(ROOT, "tests", "hostile", "hangs"), subs / "hostile-hangs")
-    (subs / "empty").mkdir()
+    known_submissions(str(subs))
     out = tmp_path_factory.mktemp("grade")
     proc = subprocess.run(["make", "-s", "grade", "SUBMISSIONS=%s" % subs, "JOBS=2", "CASE=%s" % CASES,
                            "OUT=%s" % out], cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -118,28 +104,6 @@ def test_the_html_pages_hold_every_implementation_and_case(graded):
     assert "<svg" in page and 'class="failing-step"' in page and "FAILED step %s: cli" % line in page
 
 
-def test_shares_merged_give_the_same_grades(graded, tmp_path):
-    subs, out, _ = graded
-    shards = []
-    for i in (1, 2):
-        shard_out = tmp_path / ("shard%d" % i)
-        proc = subprocess.run(["make", "-s", "grade", "SUBMISSIONS=%s" % subs, "JOBS=2", "CASE=%s" % CASES,
-                               "SHARD=%d/2" % i, "OUT=%s" % shard_out], cwd=ROOT, capture_output=True, text=True,
-                              timeout=600)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        shards.append(str(shard_out))
-    merged = tmp_path / "merged"
-    proc = subprocess.run(["make", "-s", "grade-merge", "SHARDS=%s" % " ".join(shards), "OUT=%s" % merged],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert grades_without_times(merged / "grades.csv") == grades_without_times(out / "grades.csv")
-
-
-def grades_without_times(path):
-    with open(path) as f:
-        return [row[:-1] for row in csv.reader(f)]
-
-
 @pytest.mark.parametrize("args, message", [
     (["SUBMISSIONS=/nonexistent"], "SUBMISSIONS=/nonexistent: no such folder"),
     (["SUBMISSIONS=%s" % ROOT + "/tests/cases"], "has no subfolder"),
@@ -152,3 +116,47 @@ def test_bad_grade_input_is_refused_in_one_line(args, message):
                           timeout=60)
     assert proc.returncode != 0 and message in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+SCREENSHOTS = os.path.join(ROOT, "build", "screenshots")
+
+
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1600,1000",
+                "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    options.binary_location = "/usr/bin/chromium"
+    service = Service(executable_path="/usr/bin/chromedriver")
+    return webdriver.Chrome(options=options, service=service)
+
+
+def test_the_matrix_and_a_sequence_chart_in_a_real_browser(graded):
+    """Headless Chromium opens index.html from the file system: every
+    implementation is a row and every case a column; a click sorts; the
+    failing implementation's page draws its failing step in the chart."""
+    from selenium.webdriver.common.by import By
+    _, out, doc = graded
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    driver = browser()
+    try:
+        driver.set_page_load_timeout(30)
+        driver.get("file://%s" % (out / "index.html"))
+        rows = [r.find_element(By.TAG_NAME, "td").text for r in driver.find_elements(By.CSS_SELECTOR, "tr.impl")]
+        assert sorted(rows) == sorted(i["name"] for i in doc["implementations"])
+        headers = [h.get_attribute("textContent") for h in driver.find_elements(By.CSS_SELECTOR, "th.case")]
+        assert sorted(headers) == sorted(CASES.split())
+        driver.find_element(By.XPATH, "//th[text()='implementation']").click()
+        first = driver.find_elements(By.CSS_SELECTOR, "tr.impl")[0].find_element(By.TAG_NAME, "td").text
+        assert first in (min(rows), max(rows))          # sorted one way or the other
+        driver.save_screenshot(os.path.join(SCREENSHOTS, "index.png"))
+        driver.find_element(By.LINK_TEXT, "mutant-tcpclient-refused-exit-1").click()
+        step = driver.find_element(By.CSS_SELECTOR, "#tcp-client-refused ~ details g.failing-step")
+        assert step.is_displayed() and "FAILED step" in step.get_attribute("textContent")
+        driver.execute_script("arguments[0].scrollIntoView()", step)
+        driver.save_screenshot(os.path.join(SCREENSHOTS, "implementation.png"))
+    finally:
+        driver.quit()
+    assert os.path.getsize(os.path.join(SCREENSHOTS, "implementation.png")) > 10000

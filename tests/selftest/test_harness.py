@@ -77,7 +77,9 @@ def test_impl_with_one_broken_program_fails_exactly_its_cases(impl):
                             "print(mutants.build(*m[:4]))" % os.path.join(ROOT, "harness")],
                             capture_output=True, text=True, check=True).stdout.strip()
     shutil.copy(os.path.join(mutant, "tcpclient"), impl / "tcpclient")
-    proc = run(["run", "--impl", str(impl), "--case", "tcp-*", "--label", "self-impl"])
+    # (the fast tcp cases: the 15 s timeouts add nothing here)
+    proc = run(["run", "--impl", str(impl), "--case", "tcp-client-* tcp-echo tcp-server-exact-bytes tcp-server-reset "
+                "tcp-server-short-then-close", "--label", "self-impl"])
     assert proc.returncode == 1, proc.stdout
     got = results("self-impl")
     failed = {k for k, v in got.items() if v == "failed"}
@@ -87,8 +89,9 @@ def test_impl_with_one_broken_program_fails_exactly_its_cases(impl):
         case, _, variant = name.partition("/")
         assert variant in ("impl", "tcpclient-impl"), name
         assert case.startswith("tcp-client") or case == "tcp-echo", name
-    # ...and the reference tcpclient with their server passes.
+    # ...and the reference tcpclient with their server passes, as do their server's own cases.
     assert got.get("tcp-echo/tcpserver-impl") == "passed"
+    assert got.get("tcp-server-exact-bytes/impl") == "passed" and got.get("tcp-server-reset/impl") == "passed"
     assert "tcp-echo/tcpclient-impl" in failed
 
 
@@ -134,35 +137,6 @@ def test_without_subordinate_ids_a_rootless_run_is_refused_in_one_line():
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert proc.stderr.count("\n") == 1, proc.stderr
     assert "sockconf: cannot run without root: /etc/subuid gives nobody no block" in proc.stderr, proc.stderr
-
-
-SUBORDINATE_FIRST = 1_500_000_000    # a block no other account's subordinate ids reach
-
-
-@pytest.fixture
-def unprivileged_user():
-    """A login-less user of this test (useradd gives it a block of /etc/subuid)
-    and a copy of the suite it owns, as in a user's own checkout; both removed."""
-    name = "sockconf-%06d" % random.randrange(10 ** 6)
-    subprocess.run(["useradd", "-M", "-d", "/nonexistent", "-s", "/usr/sbin/nologin", name],
-                   check=True, capture_output=True, timeout=30)
-    tree = tempfile.mkdtemp(prefix="sockconf-rootless-")
-    try:
-        with open("/etc/subuid") as f:
-            given = any(line.startswith(name + ":") for line in f)
-        if not given:
-            block = "%d-%d" % (SUBORDINATE_FIRST, SUBORDINATE_FIRST + 65535)   # useradd gave none
-            subprocess.run(["usermod", "--add-subuids", block, "--add-subgids", block, name],
-                           check=True, capture_output=True, timeout=30)
-        for part in ("harness", "netns", "tests"):
-            shutil.copytree(os.path.join(ROOT, part), os.path.join(tree, part), symlinks=True)
-        shutil.copytree(REF, os.path.join(tree, "build", "bin"))
-        subprocess.run(["chown", "-R", "%s:%s" % (name, name), tree], check=True, timeout=30)
-        os.chmod(tree, 0o755)
-        yield name, tree
-    finally:
-        shutil.rmtree(tree, ignore_errors=True)
-        subprocess.run(["userdel", name], capture_output=True, timeout=30)
 
 
 def test_a_user_who_is_not_root_gets_the_same_verdicts(unprivileged_user):
@@ -399,3 +373,23 @@ def test_hostile_program_is_contained(name, tmp_path):
     after = host_state()
     for key in before:
         assert after[key] == before[key], "%s changed:\nbefore %s\nafter  %s" % (key, before[key], after[key])
+
+
+def test_pcap_records_every_link_and_the_report_says_which(tmp_path):
+    impl = tmp_path / "impl"
+    shutil.copytree(os.path.join(HOSTILE, "wrong-port"), impl)
+    proc = run(["run", "--impl", str(impl), "--case", "tcp-server-exact-bytes", "--strict", "--pcap",
+                "--label", "self-pcap"])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    pcap = os.path.join("build", "artifacts", "self-pcap", "tcp-server-exact-bytes.impl", "pcap", "a-eth0--b-eth0.pcap")
+    assert "  packets:   %s (link a eth0 - b eth0)" % pcap in proc.stdout, proc.stdout
+    assert "PCAP=1" in proc.stdout
+    with open(os.path.join(ROOT, pcap), "rb") as f:
+        assert f.read(4) in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4")     # a pcap file Wireshark reads
+    packets = subprocess.run(["tcpdump", "-n", "-r", os.path.join(ROOT, pcap)], capture_output=True, text=True,
+                             timeout=30).stdout
+    # the scripted client's SYN to 3111 and the refusal: nothing listens there
+    assert re.search(r"198\.18\.0\.2\.\d+ > 198\.18\.0\.1\.3111: Flags \[S\]", packets), packets
+    assert re.search(r"198\.18\.0\.1\.3111 > 198\.18\.0\.2\.\d+: Flags \[R\.\]", packets), packets
+    plain = run(["run", "--impl", str(impl), "--case", "tcp-server-exact-bytes", "--strict", "--label", "self-pcap"])
+    assert "(with PCAP=1 it also records every link's packets, a pcap file each)" in plain.stdout, plain.stdout

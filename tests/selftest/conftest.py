@@ -1,0 +1,66 @@
+"""What the self-checks share: an unprivileged user with a copy of the
+suite, and folders of submissions whose verdicts are known."""
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REF = os.path.join(ROOT, "build", "bin")
+sys.path.insert(0, os.path.join(ROOT, "harness"))
+import mutants  # noqa: E402
+
+SUBORDINATE_FIRST = 1_500_000_000    # a block no other account's subordinate ids reach
+
+
+@pytest.fixture
+def unprivileged_user():
+    """A login-less user of this test (useradd gives it a block of /etc/subuid)
+    and a copy of the suite it owns, as in a user's own checkout; both removed."""
+    name = "sockconf-%06d" % random.randrange(10 ** 6)
+    subprocess.run(["useradd", "-M", "-d", "/nonexistent", "-s", "/usr/sbin/nologin", name],
+                   check=True, capture_output=True, timeout=30)
+    tree = tempfile.mkdtemp(prefix="sockconf-rootless-")
+    try:
+        with open("/etc/subuid") as f:
+            given = any(line.startswith(name + ":") for line in f)
+        if not given:
+            block = "%d-%d" % (SUBORDINATE_FIRST, SUBORDINATE_FIRST + 65535)   # useradd gave none
+            subprocess.run(["usermod", "--add-subuids", block, "--add-subgids", block, name],
+                           check=True, capture_output=True, timeout=30)
+        for part in ("harness", "netns", "tests", "ci"):
+            shutil.copytree(os.path.join(ROOT, part), os.path.join(tree, part), symlinks=True)
+        shutil.copytree(REF, os.path.join(tree, "build", "bin"))
+        subprocess.run(["chown", "-R", "%s:%s" % (name, name), tree], check=True, timeout=30)
+        os.chmod(tree, 0o755)
+        yield name, tree
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+        subprocess.run(["userdel", name], capture_output=True, timeout=30)
+
+
+
+def mutant_submission(folder, name):
+    """The reference with one program replaced by mutant NAME."""
+    shutil.copytree(REF, folder)
+    entry = next(m for m in mutants.parse_list() if m[0] == name)
+    bindir = mutants.build(name, entry[1], entry[2], entry[3])
+    shutil.copy(os.path.join(bindir, entry[1]), os.path.join(folder, entry[1]))
+
+
+def known_submissions(folder, hostile=True):
+    """The reference, tests/alt, two mutants (and a hostile program and an
+    empty folder): the submissions of the grading checks."""
+    os.makedirs(folder, exist_ok=True)
+    shutil.copytree(REF, os.path.join(folder, "reference"))
+    shutil.copytree(os.path.join(ROOT, "tests", "alt"), os.path.join(folder, "python-alt"))
+    mutant_submission(os.path.join(folder, "mutant-tcpserver-port-3112"), "tcpserver-port-3112")
+    mutant_submission(os.path.join(folder, "mutant-tcpclient-refused-exit-1"), "tcpclient-refused-exit-1")
+    if hostile:
+        shutil.copytree(os.path.join(ROOT, "tests", "hostile", "hangs"), os.path.join(folder, "hostile-hangs"))
+        os.mkdir(os.path.join(folder, "empty"))
+    return folder
