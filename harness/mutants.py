@@ -23,7 +23,7 @@ from report import junit_path, junit_verdicts  # noqa: E402
 LIST = os.path.join(ROOT, "tests", "mutants", "mutants.list")
 BUILD = os.path.join(ROOT, "build", "mutants")
 CFLAGS = ["-std=c11", "-O2", "-g", "-w"]  # a mutant may leave a variable unused
-PARALLEL = 5
+PARALLEL = 8
 
 
 def parse_list(path=LIST):

@@ -393,3 +393,35 @@ def test_pcap_records_every_link_and_the_report_says_which(tmp_path):
     assert re.search(r"198\.18\.0\.1\.3111 > 198\.18\.0\.2\.\d+: Flags \[R\.\]", packets), packets
     plain = run(["run", "--impl", str(impl), "--case", "tcp-server-exact-bytes", "--strict", "--label", "self-pcap"])
     assert "(with PCAP=1 it also records every link's packets, a pcap file each)" in plain.stdout, plain.stdout
+
+
+def test_lf_reruns_only_what_failed_and_markers_select(impl):
+    # pytest's cache remembers a failure until it passes: start from none
+    shutil.rmtree(os.path.join(ROOT, "build", "pytest-cache"), ignore_errors=True)
+    os.chmod(impl / "udpclient", 0o644)                     # udpclient cannot run: its cases fail
+    first = run(["run", "--impl", str(impl), "--case", "udp-client-* tcp-client-no-argument", "--label", "self-lf"])
+    assert first.returncode == 1
+    failed = {k for k, v in results("self-lf").items() if v == "failed"}
+    assert failed and all(k.startswith("udp-client-") for k in failed), failed
+    again = subprocess.run(["make", "-s", "conformance", "NODEPS=1", "IMPL=%s" % impl, "LF=1"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 2, again.stdout + again.stderr     # make's status for a failed recipe
+    label = re.search(r"build/reports/(impl-[a-z0-9]+)\.md", again.stdout).group(1)
+    assert set(results(label)) == failed, (set(results(label)), failed)
+    marked = run(["run", "--case", "udp-echo-* udp-server-exact-bytes tcp-echo", "--label", "self-marker", "--",
+                  "-m", "udpclient and pair"])
+    assert marked.returncode == 0, marked.stdout + marked.stderr
+    assert set(results("self-marker")) == {"udp-echo-address", "udp-echo-default-name"}, results("self-marker")
+
+
+def test_the_summary_blames_only_the_broken_program(impl):
+    (impl / "tcpclient").write_text("#!/bin/sh\nexit 3\n")      # a tcpclient that does nothing
+    proc = run(["run", "--impl", str(impl), "--case", "tcp-echo", "--label", "self-blame"])
+    assert proc.returncode == 1
+    row = next(l for l in open(os.path.join(ROOT, "build", "reports", "self-blame.md")) if l.startswith("| tcp-echo |"))
+    cells = [c.strip() for c in row.strip().strip("|").split("|")]
+    header = next(l for l in open(os.path.join(ROOT, "build", "reports", "self-blame.md")) if l.startswith("| case |"))
+    names = [c.strip() for c in header.strip().strip("|").split("|")]
+    column = dict(zip(names, cells))
+    assert column["tcpserver"] == "pass" and column["tcpclient"] == "FAIL", column
+    assert column["programs together"] == "tcpclient + tcpserver: FAIL (tcpclient)", column
