@@ -30,7 +30,14 @@ from cases import PROGRAMS, CaseErrors, load_all  # noqa: E402
 
 OUT = os.path.join(ROOT, "build", "grade")
 SUBMISSION_BOUND = 900.0       # seconds one submission's whole run may take
-WORKERS_PER_RUN = 3            # cases at once within one submission's run
+WORKERS_PER_RUN = 6            # cases at once within one submission's run
+
+
+def default_jobs():
+    """Implementations at once: runs mostly wait, so two per core and one
+    more keep the cores busy (measured on 2 cores: 5 at once grade 20
+    copies of the reference in 160 s at 169 % CPU, 8 at once no faster)."""
+    return 2 * (os.cpu_count() or 1) + 1
 
 
 def die(message, status=2):
@@ -209,7 +216,7 @@ def main():
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run")
     run.add_argument("submissions")
-    run.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2)))
+    run.add_argument("--jobs", type=int, default=default_jobs())
     run.add_argument("--shard")
     run.add_argument("--case", help="only these cases (shell patterns), as CASE= of make conformance")
     run.add_argument("--out", default=OUT)

@@ -10,9 +10,12 @@ lookup is deterministic and never leaves the namespace, and starts
 smcrouted where the file asks for multicast routing.  Topology.down()
 undoes all of it; `with Topology(...) as topo` does both.
 """
+import fcntl
 import os
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import time
 
@@ -21,6 +24,28 @@ from topofile import TUTORIAL_ADDRESS, TopologyError
 
 IP_TIMEOUT = 20.0          # seconds one `ip -batch` may take
 VIF_TIMEOUT = 5.0          # seconds smcrouted may take to install its VIFs
+RUNNING_TIMEOUT = 5.0      # seconds every interface may take to be RUNNING
+SIOCGIFFLAGS = 0x8913      # <linux/sockios.h>
+IFF_RUNNING = 0x40         # <net/if.h>
+
+
+def wait_running(names, deadline):
+    """In the calling thread's namespace: poll NAMES until each is RUNNING or
+    DEADLINE; returns those that are not."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        while True:
+            left = [n for n in names if not interface_flags(sock, n) & IFF_RUNNING]
+            if not left or time.monotonic() > deadline:
+                return left
+            time.sleep(0.001)
+
+
+def interface_flags(sock, name):
+    request = struct.pack("16sH14x", name.encode()[:15], 0)
+    try:
+        return struct.unpack("16sH14x", fcntl.ioctl(sock.fileno(), SIOCGIFFLAGS, request))[1]
+    except OSError:
+        return 0
 def run_ip(args, batch=None):
     """Run `ip ARGS` (with BATCH on stdin); raise TopologyError naming the failure."""
     proc = subprocess.run(["ip"] + args, input=batch, capture_output=True, text=True, timeout=IP_TIMEOUT)
@@ -81,12 +106,33 @@ class Topology:
                 # Several hosts carry the tutorial's address: a datagram from
                 # it is not a martian on the others.
                 in_netns(self.ns(node), write_file, "/proc/sys/net/ipv4/conf/all/accept_local", "1")
+            self._wait_running()
             self.timings["netns"] = time.monotonic() - started
             self._start_mrouting()
         except BaseException:
             self.down()
             raise
         self.timings["up"] = time.monotonic() - started
+
+    def interfaces(self, node):
+        """The interfaces of NODE the topology made: a host's ports, a switch's bridges and their ports."""
+        if node in self.spec.switches:
+            ports = [p for p in self.spec.ports if p.switch.partition("/")[0] == node]
+            return sorted({p.switch.partition("/")[2] or "br0" for p in ports}) + [self._switch_side(p) for p in ports]
+        return [p.ifname for p in self.spec.all_ports() if p.host == node]
+
+    def _wait_running(self):
+        """Wait (bounded) until every interface is RUNNING: the kernel sets
+        that once it has processed the carrier (linkwatch), and until then a
+        device may drop what is sent through it.  Under load that takes
+        long enough for a first datagram to be lost."""
+        deadline = time.monotonic() + RUNNING_TIMEOUT
+        for node in self.spec.switches + self.spec.hosts:
+            names = self.interfaces(node)
+            left = in_netns(self.ns(node), wait_running, names, deadline)
+            if left:
+                raise TopologyError("interfaces of %s not running after %.0f s: %s" % (
+                    node, RUNNING_TIMEOUT, " ".join(left)))
 
     def _root_batch(self):
         """One `ip -batch` in the root namespace: every namespace and veth pair."""

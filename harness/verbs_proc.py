@@ -3,8 +3,10 @@ step's deadline: how many processes a server is, which of them holds a
 connection, which wait in accept(), and what is left when it ends."""
 import os
 import signal
+import time
 
 import procfs
+from cases import DEFAULT_WITHIN
 from peer import Peer
 from procfs import describe_pids
 from registry import verb
@@ -128,13 +130,15 @@ def accepting(run, step, deadline):
 
 
 @verb("echo-burst", "HOST:host TARGET:target PORT:port COUNT:count BYTES:bytes...", "label",
-      "COUNT connections in a row from HOST, each echoing BYTES; with `tree=X` X's processes must not change",
-      options="tree:started")
+      "COUNT connections in a row from HOST, each echoing BYTES within `within=` of its start; with `tree=X` "
+      "X's processes must not change", options="tree:started")
 def echo_burst(run, step, deadline):
     target, data = run.target(step.a.target), run.data(step.a.bytes)
     watch = run.actors[step.opts["tree"]] if "tree" in step.opts else None
     before = sorted(tree(watch)[0]) if watch else None
+    within = step.opts.get("within", DEFAULT_WITHIN)
     for i in range(step.a.count):
+        deadline = time.monotonic() + within      # each connection's own bound
         with Peer(run.timeline, "%s#%d" % (step.actor, i + 1), step.a.host, run.topo.ns(step.a.host)) as peer:
             peer.quiet = i > 0
             peer.tcp_connect(target, step.a.port, deadline)
