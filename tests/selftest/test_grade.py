@@ -7,8 +7,10 @@ results.json follows its schema; the pages open in a real browser.
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -121,7 +123,8 @@ def test_bad_grade_input_is_refused_in_one_line(args, message):
 SCREENSHOTS = os.path.join(ROOT, "build", "screenshots")
 
 
-def browser():
+def browser(scratch):
+    """Headless Chromium whose profile and temporary files all stay in SCRATCH."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     options = webdriver.ChromeOptions()
@@ -129,7 +132,7 @@ def browser():
                 "--disable-dev-shm-usage"):
         options.add_argument(arg)
     options.binary_location = "/usr/bin/chromium"
-    service = Service(executable_path="/usr/bin/chromedriver")
+    service = Service(executable_path="/usr/bin/chromedriver", env=dict(os.environ, TMPDIR=scratch))
     return webdriver.Chrome(options=options, service=service)
 
 
@@ -140,7 +143,10 @@ def test_the_matrix_and_a_sequence_chart_in_a_real_browser(graded):
     from selenium.webdriver.common.by import By
     _, out, doc = graded
     os.makedirs(SCREENSHOTS, exist_ok=True)
-    driver = browser()
+    before = set(os.listdir("/tmp"))
+    # a short folder of its own: Chromium's sockets there must fit a socket path
+    scratch = tempfile.mkdtemp(prefix="sockconf-chromium-", dir="/run")
+    driver = browser(scratch)
     try:
         driver.set_page_load_timeout(30)
         driver.get("file://%s" % (out / "index.html"))
@@ -159,4 +165,6 @@ def test_the_matrix_and_a_sequence_chart_in_a_real_browser(graded):
         driver.save_screenshot(os.path.join(SCREENSHOTS, "implementation.png"))
     finally:
         driver.quit()
+        shutil.rmtree(scratch, ignore_errors=True)
     assert os.path.getsize(os.path.join(SCREENSHOTS, "implementation.png")) > 10000
+    assert set(os.listdir("/tmp")) <= before, "the browser left files in /tmp"
