@@ -133,9 +133,9 @@ def check_program(token, ctx):
 
 
 def check_word(token, ctx):
-    check_refs(token.raw if isinstance(token, Quoted) else token, ctx)
     if isinstance(token, Quoted):
-        check_bytes(token, ctx)
+        return check_bytes(token, ctx)
+    check_refs(token, ctx)
     return token
 
 

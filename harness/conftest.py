@@ -12,14 +12,16 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import blame  # noqa: E402
 import report  # noqa: E402
 import runs  # noqa: E402
 import settings  # noqa: E402
 from cases import PROGRAMS, CaseErrors, load_all  # noqa: E402
+from topofile import TOPO_DIR  # noqa: E402
 from variants import planned, variant_id  # noqa: E402
 
-# The suite's topologies (a teacher's own, of CASES=, are markers too, unregistered).
-TOPOLOGIES = ("pair", "lan", "routed")
+# The suite's topologies, netns/*.topo (a teacher's own, of CASES=, are markers too, unregistered).
+TOPOLOGIES = sorted(name[:-len(".topo")] for name in os.listdir(TOPO_DIR) if name.endswith(".topo"))
 
 
 def _sigterm_to_interrupt(signum, frame):
@@ -138,6 +140,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if hasattr(config, "workerinput") or not getattr(config, "_sockconf_results", None):
         return
     cfg = settings.current()
+    blame.annotate(config._sockconf_results)       # for the summary and LABEL.results.json alike
     report.write_results(config._sockconf_results, cfg)
     text, path = report.write_summary(config._sockconf_results, cfg, PROGRAMS)
     terminalreporter.write_sep("=", "sockconf summary (also in %s)" % os.path.relpath(path))

@@ -7,12 +7,11 @@ the run saw, for results.json and the sequence chart.
 """
 import contextlib
 import os
-import re
 import time
 
 import registry
 from actors import Timeline
-from argtypes import ADDRESS_RE, Quoted
+from argtypes import ADDRESS_RE, REF_RE, Quoted
 from cases import DEFAULT_WITHIN
 from notation import decode_bytes
 from pcap import Capture
@@ -27,7 +26,6 @@ AT_GRACE = 1.0         # seconds an at= step waits beyond its tolerance (then it
 SETTLE_QUIET = 0.3     # a still-running program must be quiet this long before it is stopped
 SETTLE_MAX = 2.0
 POLL_INTERVAL = 0.01
-REF_RE = re.compile(r"%\{(?!PORT\})([A-Za-z0-9_.]+)\}")
 
 
 def program_env(extra_path=""):
@@ -68,6 +66,8 @@ class CaseRun:
     def subst(self, text):
         """Replace %{host}, %{peer.port}, %{peer.addr} with what the harness knows."""
         def value(m):
+            if m.group(1) == "PORT":           # a transcript's ephemeral port, matched by verdict.match_ports
+                return m.group(0)
             actor, dot, attr = m.group(1).partition(".")
             if dot and actor not in self.actors:
                 raise StepFailed("%%{%s}: %s was never placed (an earlier step failed)" % (m.group(1), actor))
@@ -90,10 +90,8 @@ class CaseRun:
         return text if ADDRESS_RE.match(text) else self.topo.address(text)
 
     # --- actors -------------------------------------------------------------
-    def program(self, step):
-        return self.actors[step.actor]
-
-    def peer(self, step):
+    def actor(self, step):
+        """STEP's program or peer (steps.py made sure it is of the verb's kind)."""
         return self.actors[step.actor]
 
     def place_peer(self, step, host):

@@ -27,6 +27,7 @@ import htmlpages  # noqa: E402
 import report  # noqa: E402
 import results  # noqa: E402
 from cases import PROGRAMS, CaseErrors, load_all  # noqa: E402
+from variants import selected, variant_id  # noqa: E402
 
 OUT = os.path.join(ROOT, "build", "grade")
 SUBMISSION_BOUND = 900.0       # seconds one submission's whole run may take
@@ -124,7 +125,7 @@ def program_hashes(path):
 def collect(name, rows, out_dir):
     """results.json records of one implementation; each run's timeline copied beside them."""
     records = []
-    detail_dir = os.path.join(out_dir, "impl", htmlpages.page_name(name)[5:-5])
+    detail_dir = os.path.join(out_dir, "impl", htmlpages.file_name(name))
     os.makedirs(detail_dir, exist_ok=True)
     for row in rows:
         detail, detail_path = None, None
@@ -140,16 +141,15 @@ def collect(name, rows, out_dir):
 
 
 def error_records(name, entry, cases, case_patterns):
-    import fnmatch
+    """One `error` record per selected case of an implementation that could not be run."""
     patterns = (case_patterns or "").split()
-    cases = [c for c in cases if not patterns or any(fnmatch.fnmatchcase(c.name, p) for p in patterns)]
+    cases = [c for c in cases if selected(c.name, variant_id(c, "impl"), patterns)]
     return [results.record(name, {"case": c.name, "variant": "impl", "checks": c.checks, "title": c.title,
                                   "under_test": " ".join(c.programs()), "outcome": "error",
                                   "reason": entry["error"], "duration": 0.0}, None, None) for c in cases]
 
 
 def write_outputs(doc, out_dir):
-    results.annotate_blame(doc["results"])
     results.validate(doc)
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(doc, f, indent=1)

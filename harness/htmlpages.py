@@ -26,8 +26,13 @@ def worst(verdicts):
     return next((v for v in ORDER if v in verdicts), "skipped")
 
 
+def file_name(name):
+    """An implementation's name as a file name (its page, its folder of timelines)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
 def page_name(name):
-    return "impl/%s.html" % "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    return "impl/%s.html" % file_name(name)
 
 
 def case_groups(doc):
@@ -47,7 +52,8 @@ def fraction_key(text):
     return text.split("/")[0] if "/" in text else "-1"
 
 
-def index(doc):
+def index(doc, records):
+    """RECORDS: results.by_implementation(doc)."""
     groups = case_groups(doc)
     head = ['<th onclick="sortBy(0)">implementation</th>', '<th onclick="sortBy(1)">tutorial</th>',
             '<th onclick="sortBy(2)">spec</th>']
@@ -59,7 +65,7 @@ def index(doc):
             n += 1
     rows = []
     for impl in doc["implementations"]:
-        mine = [r for r in doc["results"] if r["implementation"] == impl["name"]]
+        mine = records[impl["name"]]
         page = page_name(impl["name"])
         tutorial, spec = results.score(mine, "tutorial"), results.score(mine, "spec")
         cells = ['<td><a href="%s">%s</a></td>' % (page, html.escape(impl["name"])),
@@ -95,8 +101,8 @@ def variant_section(r, out_dir):
     if r["blamed"] or r["pair_only"]:
         parts.append("<p>blamed on: %s</p>" % ("the pair only" if r["pair_only"] else html.escape(" ".join(r["blamed"]))))
     if r["step"]:
-        parts.append('<p class="failed-step">failed step %s: <code>%s</code><br>%s</p>' % (
-            html.escape(r["step"]), html.escape(r.get("message") or ""), ""))
+        parts.append('<p class="failed-step">failed step %s: <code>%s</code></p>' % (
+            html.escape(r["step"]), html.escape(r.get("message") or "")))
     if r["expected"] is not None or r["actual"] is not None:
         parts.append("<pre>expected: %s\nactual:   %s</pre>" % (html.escape(r["expected"] or "-"),
                                                                html.escape(r["actual"] or "-")))
@@ -116,8 +122,8 @@ def variant_section(r, out_dir):
     return "\n".join(parts)
 
 
-def implementation_page(doc, impl, out_dir):
-    mine = [r for r in doc["results"] if r["implementation"] == impl["name"]]
+def implementation_page(impl, mine, out_dir):
+    """The page of implementation IMPL, whose records are MINE."""
     body = ['<p><a href="../index.html">all implementations</a></p>',
             "<h1>%s</h1>" % html.escape(impl["name"]),
             "<p>tutorial %s, spec %s; %.1f s wall, %.1f CPU s%s</p>" % (
@@ -131,8 +137,9 @@ def implementation_page(doc, impl, out_dir):
 
 def write_all(doc, out_dir):
     os.makedirs(os.path.join(out_dir, "impl"), exist_ok=True)
+    records = results.by_implementation(doc)
     with open(os.path.join(out_dir, "index.html"), "w") as f:
-        f.write(index(doc))
+        f.write(index(doc, records))
     for impl in doc["implementations"]:
         with open(os.path.join(out_dir, page_name(impl["name"])), "w") as f:
-            f.write(implementation_page(doc, impl, out_dir))
+            f.write(implementation_page(impl, records[impl["name"]], out_dir))

@@ -74,7 +74,7 @@ def event_marks(record, x, y, actor, kind, text, remembered, failed_at):
         failing = failed_at is not None and text.startswith(failed_at + ":")
         colour, weight = ("#c0392b", "bold") if failing else ("#999", "normal")
         where, _, source = text.partition(": ")
-        shown = html.escape("step %s: %s" % (where.rsplit(":", 1)[-1], source))[:STEP_CHARS]
+        shown = html.escape(("step %s: %s" % (where.rsplit(":", 1)[-1], source))[:STEP_CHARS])
         return ['<g class="%s">%s<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-dasharray="3,3"/>' % (
                 "failing-step" if failing else "step", tip, 60, y, x["harness"], y, colour),
                 '<text x="%d" y="%d" fill="%s" font-weight="%s">%s%s</text></g>' % (

@@ -83,8 +83,7 @@ def provenance(cfg, programs):
 def write_summary(rows, cfg, programs):
     """The Markdown summary: per case, each program's result where it alone
     was under test, and the result of programs together with whom it blames
-    (blame.py)."""
-    blame.annotate(rows)
+    (ROWS annotated by blame.annotate)."""
     cases = sorted({r["case"] for r in rows})
     used = [p for p in programs if blame.per_program(rows, p)]
     header = "| case | checks | " + " | ".join(used) + " | programs together |"

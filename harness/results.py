@@ -8,7 +8,6 @@ import platform
 import subprocess
 import time
 
-import blame
 from cases import PROGRAMS
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -30,7 +29,7 @@ def record(name, row, detail, detail_path):
     failure = (detail or {}).get("failure") or {}
     return {"implementation": name, "case": row["case"], "variant": row["variant"], "checks": row["checks"],
             "title": row["title"], "programs": row["under_test"].split(), "verdict": VERDICTS[row["outcome"]],
-            "reason": (row.get("reason") or "").splitlines()[0] if row.get("reason") else "",
+            "reason": (row.get("reason") or "").partition("\n")[0],
             "blamed": row.get("blamed", []), "pair_only": row.get("pair_only", False),
             "step": failure.get("step"), "message": failure.get("message"),
             "expected": failure.get("expected"), "actual": failure.get("actual"),
@@ -49,6 +48,14 @@ def validate(doc):
     import jsonschema
     with open(SCHEMA) as f:
         jsonschema.validate(doc, json.load(f))
+
+
+def by_implementation(doc):
+    """{implementation name: its records}, every implementation of DOC present."""
+    out = {impl["name"]: [] for impl in doc["implementations"]}
+    for r in doc["results"]:
+        out[r["implementation"]].append(r)
+    return out
 
 
 def score(records, checks):
@@ -81,8 +88,9 @@ CSV_HEADER = ["implementation", "tutorial", "spec"] + list(PROGRAMS) + ["togethe
 
 def grade_rows(doc):
     rows = []
+    records = by_implementation(doc)
     for impl in doc["implementations"]:
-        mine = [r for r in doc["results"] if r["implementation"] == impl["name"]]
+        mine = records[impl["name"]]
         rows.append([impl["name"], score(mine, "tutorial"), score(mine, "spec")]
                     + [program_score(mine, p) for p in PROGRAMS]
                     + [together_score(mine), sum(1 for r in mine if r["pair_only"]), "%.1f" % impl["wall_seconds"]])
@@ -94,17 +102,3 @@ def write_csv(doc, path):
         writer = csv.writer(f)
         writer.writerow(CSV_HEADER)
         writer.writerows(grade_rows(doc))
-
-
-def annotate_blame(records):
-    """blame.annotate on results.json records (per implementation)."""
-    by_impl = {}
-    for r in records:
-        by_impl.setdefault(r["implementation"], []).append(r)
-    for mine in by_impl.values():
-        rows = [{"case": r["case"], "under_test": " ".join(r["programs"]),
-                 "outcome": {v: k for k, v in VERDICTS.items()}[r["verdict"]]} for r in mine]
-        blame.annotate(rows)
-        for r, row in zip(mine, rows):
-            r["blamed"], r["pair_only"] = row["blamed"], row["pair_only"]
-    return records

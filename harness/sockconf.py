@@ -39,14 +39,16 @@ def die(message, status=2):
     sys.exit(status)
 
 
-def preflight(impl, limits=None):
+def preflight(impl, limits=None, pcap=False):
     """Refuse to start, with a clear message, when the suite cannot work."""
     try:
         parsed_limits = sandbox.parse_limits(limits)
     except ValueError as exc:
         die("LIMITS=%s: %s" % (limits, exc))
-    for tool, package in (("ip", "iproute2"), ("smcrouted", "smcroute"), ("setpriv", "util-linux"),
-                          ("prlimit", "util-linux")):
+    tools = [("ip", "iproute2"), ("smcrouted", "smcroute"), ("setpriv", "util-linux"), ("prlimit", "util-linux")]
+    if pcap:
+        tools.append(("tcpdump", "tcpdump, which PCAP=1 records with"))
+    for tool, package in tools:
         if shutil.which(tool) is None:
             die("`%s` is missing: install %s (make deps does)" % (tool, package))
     if not os.path.isdir("/run/netns") and os.system("ip netns list >/dev/null 2>&1") != 0:
@@ -126,9 +128,7 @@ def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
     impl-RUNID, so runs at once keep their reports and artifacts apart."""
     import pytest
     import report
-    parsed_limits = preflight(cfg.impl, cfg.limits_text)
-    if cfg.pcap and shutil.which("tcpdump") is None:
-        die("PCAP=1 needs `tcpdump`: install tcpdump (make deps does)")
+    parsed_limits = preflight(cfg.impl, cfg.limits_text, cfg.pcap)
     for rid, names in runs.sweep().items():
         print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
     cfg.run = runs.begin_run()

@@ -39,7 +39,7 @@ def holders(proc, peer):
 @verb("tree", "N:count", "program",
       "X's process tree (X and its descendants, zombies not counted) has N processes")
 def tree_(run, step, deadline):
-    proc, want = run.program(step), step.a.n
+    proc, want = run.actor(step), step.a.n
 
     def check():
         live, _ = tree(proc)
@@ -53,7 +53,7 @@ def tree_(run, step, deadline):
 
 @verb("zombies", "", "program", "no child of X's tree is left unreaped")
 def zombies(run, step, deadline):
-    proc = run.program(step)
+    proc = run.actor(step)
     left = run.poll(deadline, lambda: tree(proc)[1] or None)
     if left:
         raise StepFailed("children left unreaped", expected="no zombie", actual="zombies %s" % left)
@@ -61,7 +61,7 @@ def zombies(run, step, deadline):
 
 @verb("gone", "", "program", "every process ever seen in X's tree has ended (no orphans)")
 def gone(run, step, deadline):
-    proc = run.program(step)
+    proc = run.actor(step)
     left = run.poll(deadline, lambda: [p for p in proc.seen_pids if os.path.exists("/proc/%d" % p)
                                        and not procfs.is_zombie(p)] or None)
     if left:
@@ -71,7 +71,7 @@ def gone(run, step, deadline):
 
 @verb("kill-worker", "", "program", "SIGKILL to one of X's workers (the lowest pid)")
 def kill_worker(run, step, deadline):
-    proc = run.program(step)
+    proc = run.actor(step)
     workers = sorted(p for p in tree(proc)[0] if p != proc.proc.pid)
     if not workers:
         raise StepFailed("no worker to kill", expected="a worker process", actual="none")
@@ -83,7 +83,7 @@ def kill_worker(run, step, deadline):
       "the server side of PEER's connection is held by exactly one process: a worker (`by=server`: X itself)",
       options="by:holder")
 def holds(run, step, deadline):
-    proc, peer = run.program(step), run.actors[step.a.peer]
+    proc, peer = run.actor(step), run.actors[step.a.peer]
     by = step.opts.get("by", "worker")
 
     def check():
@@ -100,7 +100,7 @@ def holds(run, step, deadline):
 
 @verb("distinct-holders", "PEER:peer...", "program", "each of these connections sits in a process of its own")
 def distinct_holders(run, step, deadline):
-    proc = run.program(step)
+    proc = run.actor(step)
     peers = [run.actors[name] for name in step.a.peer]
 
     def check():
@@ -117,7 +117,7 @@ def distinct_holders(run, step, deadline):
 @verb("accepting", "N:count", "program",
       "exactly N processes of X's tree wait in `accept()` on the listening socket, and X itself does not")
 def accepting(run, step, deadline):
-    proc, want = run.program(step), step.a.n
+    proc, want = run.actor(step), step.a.n
 
     def check():
         waiting = [p for p in tree(proc)[0] if procfs.in_accept(p)]

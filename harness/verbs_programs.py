@@ -53,7 +53,7 @@ def start(run, step, deadline):
 
 @verb("expect", "LINE:line", "program", "wait until X prints this whole line (after the previous expected one)")
 def expect(run, step, deadline):
-    proc = run.program(step)
+    proc = run.actor(step)
     line = run.subst(step.a.line)
     when = proc.wait_line(line, deadline)
     if when is None:
@@ -66,17 +66,17 @@ def expect(run, step, deadline):
 
 @verb("type", "BYTES:bytes...", "program", "type on X's terminal (the terminal echoes it into the transcript)")
 def type_(run, step, deadline):
-    run.program(step).type(run.data(step.a.bytes))
+    run.actor(step).type(run.data(step.a.bytes))
 
 
 @verb("eof", "", "program", "Ctrl-D on X's terminal")
 def eof(run, step, deadline):
-    run.program(step).type(CTRL_D)
+    run.actor(step).type(CTRL_D)
 
 
 @verb("exit", "STATUS:status", "program", "wait for X to exit with STATUS")
 def exit_(run, step, deadline):
-    proc = run.program(step)
+    proc = run.actor(step)
     got = proc.wait_exit(deadline)
     if got is None:
         raise StepFailed("did not exit in time", expected="exit %d" % step.a.status, actual="still running")
@@ -91,19 +91,19 @@ def exit_(run, step, deadline):
 @verb("running", "", "program", "X must still be running S seconds later", options="for:seconds", required="for")
 def running(run, step, deadline):
     seconds = step.opts["for"]
-    nothing_for(seconds, run.program(step).wait_exit, "exited while it should still run",
+    nothing_for(seconds, run.actor(step).wait_exit, "exited while it should still run",
                 "running after %.1f s" % seconds, lambda got: "exit %s at %.3f s" % got)
 
 
 @verb("signal", "SIGNAL:signal", "program", "send a signal to X")
 def signal_(run, step, deadline):
-    run.program(step).signal(step.a.signal)
+    run.actor(step).signal(step.a.signal)
 
 
 @verb("stopped", "", "program",
       "X is stopped (state T in /proc): Ctrl-Z is `signal STOP`, `stopped`, then `bg` is `signal CONT`")
 def stopped(run, step, deadline):
-    pid = run.program(step).proc.pid
+    pid = run.actor(step).proc.pid
     state = run.poll(deadline, lambda: None if procfs.process_state(pid) == "T"
                      else procfs.process_state(pid) or "gone")
     if state is not None:

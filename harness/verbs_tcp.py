@@ -44,25 +44,25 @@ def tcp_listen(run, step, deadline):
 
 @verb("accept", "", "peer", "accept the next connection on P's listening socket")
 def accept(run, step, deadline):
-    run.peer(step).tcp_accept(deadline)
+    run.actor(step).tcp_accept(deadline)
 
 
 @verb("send", "BYTES:bytes...", "peer", "send exactly these bytes")
 def send(run, step, deadline):
-    run.peer(step).send(run.data(step.a.bytes))
+    run.actor(step).send(run.data(step.a.bytes))
 
 
 @verb("recv", "BYTES:bytes...", "peer", "receive exactly these bytes (no more, no fewer, in any pieces)")
 def recv(run, step, deadline):
     expected = run.data(step.a.bytes)
-    got = run.peer(step).recv_exact(len(expected), deadline)
+    got = run.actor(step).recv_exact(len(expected), deadline)
     if got != expected:
         raise StepFailed("received bytes differ (%d expected, %d received)" % (len(expected), len(got)),
                          expected=expected, actual=got)
 
 
 def stream_end(run, step, deadline, want):
-    state, data = run.peer(step).recv_state(deadline)
+    state, data = run.actor(step).recv_state(deadline)
     if state != want:
         actual = STREAM_STATES[state]
         if state == "data":
@@ -89,12 +89,12 @@ def recv_nothing(run, step, deadline):
 
 @verb("close", "", "peer", "close the connection")
 def close(run, step, deadline):
-    run.peer(step).close()
+    run.actor(step).close()
 
 
 @verb("reset", "", "peer", "close with RST (SO_LINGER 0)")
 def reset(run, step, deadline):
-    run.peer(step).reset()
+    run.actor(step).reset()
 
 
 @verb("tcp-state", "HOST:host PORT:port STATE:state", "label",

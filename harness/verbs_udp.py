@@ -12,12 +12,12 @@ def udp_bind(run, step, deadline):
 
 @verb("udp-send", "TARGET:target PORT:port BYTES:bytes...", "peer", "send a datagram to TARGET:PORT")
 def udp_send(run, step, deadline):
-    run.peer(step).udp_send(run.data(step.a.bytes), run.target(step.a.target), step.a.port)
+    run.actor(step).udp_send(run.data(step.a.bytes), run.target(step.a.target), step.a.port)
 
 
 @verb("udp-reply", "BYTES:bytes...", "peer", "send a datagram to the sender of the last one P received")
 def udp_reply(run, step, deadline):
-    peer = run.peer(step)
+    peer = run.actor(step)
     if peer.last_src is None:
         raise StepFailed("udp-reply before any datagram was received")
     peer.udp_send(run.data(step.a.bytes), *peer.last_src)
@@ -46,7 +46,7 @@ def check_source(run, step, src):
 
 def receive(run, step, deadline):
     expected = run.data(step.a.bytes)
-    got = run.peer(step).udp_recv(deadline)
+    got = run.actor(step).udp_recv(deadline)
     if got is None:
         raise StepFailed("no datagram in time", expected="%d bytes" % len(expected), actual="nothing")
     data, src, ttl = got
@@ -81,5 +81,5 @@ def mcast_recv(run, step, deadline):
 @verb("udp-nothing", "", "peer", "no datagram for S seconds", options="for:seconds", required="for")
 def udp_nothing(run, step, deadline):
     seconds = step.opts["for"]
-    nothing_for(seconds, run.peer(step).udp_recv, "a datagram arrived", "nothing for %g s" % seconds,
+    nothing_for(seconds, run.actor(step).udp_recv, "a datagram arrived", "nothing for %g s" % seconds,
                 lambda got: "%d bytes from %s:%d" % (len(got[0]), got[1][0], got[1][1]))
