@@ -3,9 +3,12 @@
 # namespaces.  The README explains every target.
 
 CC       ?= gcc
-CFLAGS   ?= -std=c11 -O2 -g -Wall -Wextra -Werror
-SANFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+WERROR   ?= -Werror
+CFLAGS   ?= -std=c11 -O2 -g -Wall -Wextra $(WERROR)
+SANFLAGS := -std=c11 -O1 -g -Wall -Wextra $(WERROR) -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 PYTHON   := /usr/bin/python3
+# The harness is the package harness/sockconf: python3 -m sockconf with harness/ on the path.
+SOCKCONF := PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m sockconf
 
 PROGRAMS := select tcpserver tcpclient udpserver udpclient iserver comclient mcastserver mcastclient \
             spawnserver spawnworker sendmsgserver recvmsgworker acceptserver acceptworker
@@ -44,7 +47,7 @@ unit: build/unit/test_sockutil
 
 # Installs what is missing (apt-get, idempotent; NODEPS=1 skips it), builds, runs the suite.
 conformance: $(if $(NODEPS),,deps) all
-	$(PYTHON) harness/sockconf.py run $(if $(IMPL),--impl $(IMPL)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict) \
+	$(SOCKCONF) run $(if $(IMPL),--impl $(IMPL)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict) \
 	  $(if $(CASES),--cases '$(CASES)') $(if $(LF),--last-failed) $(if $(PCAP),--pcap) \
 	  $(if $(LIMITS),--limits '$(LIMITS)') $(if $(PROGRAM_PATH),--path '$(PROGRAM_PATH)') \
 	  $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
@@ -53,46 +56,46 @@ deps:
 	@sh ci/install-deps.sh
 
 cases:
-	@$(PYTHON) harness/sockconf.py list $(if $(CASES),--cases '$(CASES)')
+	@$(SOCKCONF) list $(if $(CASES),--cases '$(CASES)')
 
 # Namespaces to run the programs by hand (TOPO=pair|lan|routed); Ctrl-C removes them.
 lab: all
-	@$(PYTHON) harness/sockconf.py lab $(or $(TOPO),pair)
+	@$(SOCKCONF) lab $(or $(TOPO),pair)
 
 # The project's own tests: unit tests, the suite on the plain and on the
 # sanitizer build and on a second implementation (tests/alt, Python), the
 # harness's self-checks and the mutants.
 check: $(if $(NODEPS),,deps) unit all sanitize
-	$(PYTHON) harness/sockconf.py run --label plain
+	$(SOCKCONF) run --label plain
 	# AddressSanitizer maps terabytes of shadow memory: no address-space limit there
-	$(PYTHON) harness/sockconf.py run --impl $(SANBIN) --strict --label sanitize --limits as=unlimited
-	$(PYTHON) harness/sockconf.py run --impl tests/alt --strict --label alt
+	$(SOCKCONF) run --impl $(SANBIN) --strict --label sanitize --limits as=unlimited
+	$(SOCKCONF) run --impl tests/alt --strict --label alt
 	$(MAKE) --no-print-directory selftest mutants
 
 # The harness's own promises: CASE=, IMPL=, unrunnable programs, signals.
 selftest: all
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests/selftest
+	PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -q -p no:cacheprovider tests/selftest
 
 # Every mutant in tests/mutants/mutants.list must be rejected by the suite.
 mutants: all
-	$(PYTHON) harness/sockconf.py mutants
+	$(SOCKCONF) mutants
 
 # The whole suite RUNS times (default 20) beside two CPU-bound processes; any verdict that changes is a flip.
 soak: all
-	$(PYTHON) harness/soak.py $(if $(RUNS),--runs $(RUNS)) $(if $(IMPL),--impl $(IMPL))
+	$(SOCKCONF) soak $(if $(RUNS),--runs $(RUNS)) $(if $(IMPL),--impl $(IMPL))
 
 # Every subfolder of SUBMISSIONS is an implementation; JOBS at once, SHARD=i/N a share of them.
 # Writes build/grade/: results.json, grades.csv, index.html, impl/NAME.html.
 grade: $(if $(NODEPS),,deps) all
-	$(PYTHON) harness/grade.py run '$(SUBMISSIONS)' $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
+	$(SOCKCONF) grade run '$(SUBMISSIONS)' $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
 	  $(if $(CASE),--case '$(CASE)') $(if $(OUT),--out '$(OUT)')
 
 # Combine the build/grade folders of several shares (SHARDS="DIR1 DIR2 ...") into build/grade/.
 grade-merge:
-	$(PYTHON) harness/grade.py merge $(if $(OUT),--out '$(OUT)') $(SHARDS)
+	$(SOCKCONF) grade merge $(if $(OUT),--out '$(OUT)') $(SHARDS)
 
 bench: all
-	$(PYTHON) harness/bench.py
+	$(SOCKCONF) bench
 
 clean:
 	rm -rf build

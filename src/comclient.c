@@ -32,10 +32,7 @@ static void connect_server(int sockfd, const char *name)
     struct sockaddr_in addr;
     int herr = 0, looked_up;
 
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(SERVER_PORT);
-    if (resolve_ipv4(name, &addr.sin_addr, &herr, &looked_up) < 0) {
+    if (server_address(name, SERVER_PORT, &addr, &herr, &looked_up) < 0) {
         printf("HOST NOT FOUND --> h_errno = %d\n", herr);
         close(sockfd);
         exit(EXIT_MINUS_ONE);

@@ -3,6 +3,7 @@
 #include "design.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -139,9 +140,15 @@ int design_recv_descriptor(int queue)
     if (got <= 0)
         return -1;
     cmsg = CMSG_FIRSTHDR(&msg);
-    if (cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS)
+    if (cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS
+        || cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
         return -2;
     memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+    if (msg.msg_flags & MSG_CTRUNC) {
+        /* Control data was cut: more descriptors were sent than one. */
+        close(fd);
+        return -2;
+    }
     return fd;
 }
 
@@ -255,6 +262,45 @@ enum wait_status design_accept(int listen_sd, int flags, int *sd)
     }
 }
 
+/* Accept one connection, calling S->on_child after SIGCHLD meanwhile; -1 to stop. */
+static int serve_accept(const struct design_server *s, int listen_sd)
+{
+    for (;;) {
+        int sd = -1;
+        enum wait_status accepted = design_accept(listen_sd, s->accept_flags, &sd);
+
+        if (accepted == WAIT_ERROR)
+            die_call(s->who, "accept");
+        if (*s->child && !*s->stop) {
+            *s->child = 0;
+            s->on_child(s->ctx);
+        }
+        if (accepted == WAIT_READY || *s->stop)
+            return sd;
+    }
+}
+
+void design_serve(const struct design_server *s, int listen_sd)
+{
+    if (fcntl(listen_sd, F_SETFL, O_NONBLOCK) < 0)
+        die_call(s->who, "fcntl");
+    printf("The %s is ready!\n", s->who);
+    for (long i = 1; !*s->stop && (s->limit == 0 || i <= s->limit); i++) {
+        int sd;
+
+        printf("Iteration: #%ld\n", i);
+        printf(" waiting on accept()\n");
+        sd = serve_accept(s, listen_sd);
+        if (sd < 0)
+            break;
+        printf("accept() is OK and completed successfully!\n");
+        s->hand_over(sd, s->ctx);
+        close(sd);
+    }
+    close(listen_sd);
+    printf("The %s is shutting down\n", s->who);
+}
+
 void workers_start(struct workers *w, const char *who, const char *program, int fd, int count)
 {
     w->program = program;
@@ -274,20 +320,25 @@ void workers_start(struct workers *w, const char *who, const char *program, int 
     printf("%s - started %d workers\n", who, count);
 }
 
+/* Whether the worker in slot I has ended (and is reaped now); only the
+ * server's own workers are waited for, never another child. */
+static int worker_ended(struct workers *w, int i)
+{
+    return w->pid[i] > 0 && waitpid(w->pid[i], NULL, WNOHANG) == w->pid[i];
+}
+
 void workers_restart_dead(struct workers *w, const char *who)
 {
-    pid_t dead;
-    int status;
-
-    while ((dead = waitpid(-1, &status, WNOHANG)) > 0) {
-        for (int i = 0; i < w->count; i++) {
-            if (w->pid[i] != dead)
-                continue;
+    for (int i = 0; i < w->count; i++) {
+        if (worker_ended(w, i))
             printf("%s - a worker ended; starting a new one\n", who);
-            w->pid[i] = design_spawn(w->program, w->arg);
-            if (w->pid[i] < 0)
-                fprintf(stderr, "%s - posix_spawn() error: %s\n", who, strerror(errno));
-        }
+        else if (w->pid[i] > 0)
+            continue;
+        /* An ended worker, or a slot whose last start failed: (re)start it. */
+        w->pid[i] = design_spawn(w->program, w->arg);
+        if (w->pid[i] < 0)
+            fprintf(stderr, "%s - posix_spawn() error: %s (tried again when the server next wakes)\n",
+                    who, strerror(errno));
     }
 }
 
@@ -328,12 +379,9 @@ void workers_stop(struct workers *w)
 
 void workers_reap(struct workers *w)
 {
-    pid_t dead;
-
-    while ((dead = waitpid(-1, NULL, WNOHANG)) > 0)
-        for (int i = 0; i < w->count; i++)
-            if (w->pid[i] == dead)
-                w->pid[i] = -1;
+    for (int i = 0; i < w->count; i++)
+        if (worker_ended(w, i))
+            w->pid[i] = -1;
 }
 
 /* A free slot of W, or -1 when all DESIGN_MAX_WORKERS are busy. */

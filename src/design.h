@@ -72,10 +72,29 @@ struct workers {
     int count;
 };
 
+/* What differs between the design servers that accept connections
+ * themselves (spawn, sendmsg); design_serve() is the loop they share. */
+struct design_server {
+    const char *who;                       /* "Spawnserver" */
+    int accept_flags;                      /* accept4()'s flags for the connections */
+    long limit;                            /* connections to serve, 0: until a stop signal */
+    volatile sig_atomic_t *stop, *child;   /* set by design_signals()' handlers */
+    void (*on_child)(void *ctx);           /* after SIGCHLD: reap (and restart) workers */
+    void (*hand_over)(int sd, void *ctx);  /* give the connection to a worker; the server closes SD */
+    void *ctx;
+};
+
+/* Make LISTEN_SD non-blocking, print the ready line, accept and hand over
+ * connections until the limit or a stop signal, close LISTEN_SD and print
+ * the shutting-down line.  The workers are the caller's to drain and stop. */
+void design_serve(const struct design_server *s, int listen_sd);
+
 /* Start COUNT workers; exit(-1) naming the call when one cannot start. */
 void workers_start(struct workers *w, const char *who, const char *program, int fd, int count);
 
-/* Reap dead workers and start a replacement for each, with a console line. */
+/* Reap the workers that ended (only its own: waitpid per worker) and start
+ * a replacement for each, with a console line; a slot whose start failed
+ * earlier is started again. */
 void workers_restart_dead(struct workers *w, const char *who);
 
 /* Wait up to SECONDS for every worker to end by itself. */

@@ -28,63 +28,49 @@ static void usage(const char *progname)
     exit(EXIT_MINUS_ONE);
 }
 
-/* Accept one connection, replacing dead workers meanwhile; -1 to stop. */
-static int accept_one(int listen_sd, struct workers *workers)
-{
-    for (;;) {
-        int sd = -1;
-        enum wait_status accepted = design_accept(listen_sd, SOCK_CLOEXEC, &sd);
+/* The server's side of the queue and its workers. */
+struct queue {
+    int sd;
+    struct workers workers;
+};
 
-        if (accepted == WAIT_ERROR)
-            die_errno(WHO " - accept() error", EXIT_MINUS_ONE);
-        if (child && !stop) {
-            child = 0;
-            workers_restart_dead(workers, WHO);
-        }
-        if (accepted == WAIT_READY || stop)
-            return sd;
-    }
+static void restart(void *ctx)
+{
+    workers_restart_dead(&((struct queue *)ctx)->workers, WHO);
+}
+
+static void hand_over(int sd, void *ctx)
+{
+    if (design_send_descriptor(((struct queue *)ctx)->sd, sd) < 0)
+        perror(WHO " - sendmsg() error");      /* report, accept the next client */
+    else
+        printf("Passed the descriptor to a worker\n");
 }
 
 int main(int argc, char *argv[])
 {
     long nworkers, limit = 0;
-    struct workers workers;
+    struct queue queue;
+    struct design_server server = { .who = WHO, .accept_flags = SOCK_CLOEXEC, .stop = &stop, .child = &child,
+                                    .on_child = restart, .hand_over = hand_over, .ctx = &queue };
     int pair[2], listen_sd;
 
     if (argc < 2 || argc > 3 || parse_long(argv[1], 1, DESIGN_MAX_WORKERS, &nworkers) < 0
         || (argc == 3 && parse_long(argv[2], 0, DESIGN_MAX_CONNECTIONS, &limit) < 0))
         usage(argv[0]);
+    server.limit = limit;
     design_signals(&stop, &child);
     listen_sd = design_listen(WHO);
-    if (fcntl(listen_sd, F_SETFL, O_NONBLOCK) < 0)
-        die_errno(WHO " - fcntl() error", EXIT_MINUS_ONE);
     /* The queue: the server keeps pair[0]; every worker inherits pair[1]. */
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0
         || fcntl(pair[1], F_SETFD, 0) < 0)
         die_errno(WHO " - socketpair() error", EXIT_MINUS_ONE);
-    workers_start(&workers, WHO, "recvmsgworker", pair[1], (int)nworkers);
-    printf("The " WHO " is ready!\n");
-    for (long i = 1; !stop && (limit == 0 || i <= limit); i++) {
-        int sd;
-
-        printf("Iteration: #%ld\n", i);
-        printf(" waiting on accept()\n");
-        sd = accept_one(listen_sd, &workers);
-        if (sd < 0)
-            break;
-        printf("accept() is OK and completed successfully!\n");
-        if (design_send_descriptor(pair[0], sd) < 0)
-            perror(WHO " - sendmsg() error");      /* report, accept the next client */
-        else
-            printf("Passed the descriptor to a worker\n");
-        close(sd);
-    }
-    close(listen_sd);
+    queue.sd = pair[0];
+    workers_start(&queue.workers, WHO, "recvmsgworker", pair[1], (int)nworkers);
+    design_serve(&server, listen_sd);
     close(pair[0]);          /* workers see end of queue once it is drained */
-    printf("The " WHO " is shutting down\n");
     if (!stop)
-        workers_wait(&workers, DESIGN_DRAIN_SECONDS);   /* the last clients are served first */
-    workers_stop(&workers);
+        workers_wait(&queue.workers, DESIGN_DRAIN_SECONDS);   /* the last clients are served first */
+    workers_stop(&queue.workers);
     return 0;
 }

@@ -134,6 +134,14 @@ void any_address(struct sockaddr_in *addr, int port)
     addr->sin_port = htons((uint16_t)port);
 }
 
+int server_address(const char *name, int port, struct sockaddr_in *addr, int *herr, int *looked_up)
+{
+    memset(addr, 0, sizeof(*addr));
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons((uint16_t)port);
+    return resolve_ipv4(name, &addr->sin_addr, herr, looked_up);
+}
+
 void bind_any(int sd, int port, const char *what, int status)
 {
     struct sockaddr_in addr;

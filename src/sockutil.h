@@ -59,6 +59,10 @@ struct in_addr mcast_interface(int argc, char *argv[]);
 /* ADDR set to INADDR_ANY:PORT, family AF_INET, the rest zero. */
 void any_address(struct sockaddr_in *addr, int port);
 
+/* A client's ADDR: NAME (resolve_ipv4, same results) and PORT, family
+ * AF_INET, the rest zero. */
+int server_address(const char *name, int port, struct sockaddr_in *addr, int *herr, int *looked_up);
+
 /* Bind SD to INADDR_ANY:PORT; on failure die_errno(WHAT, STATUS). */
 void bind_any(int sd, int port, const char *what, int status);
 

@@ -6,7 +6,6 @@
  * Console lines in the style of iserver; see tests/SPEC.md "Server designs".
  */
 #define _DEFAULT_SOURCE
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -32,63 +31,33 @@ static long connection_limit(int argc, char *argv[])
     return limit;
 }
 
-/* Accept one connection (inherited by the worker: no CLOEXEC), reaping
- * workers meanwhile; -1 when a signal asks to stop. */
-static int accept_one(int listen_sd)
+static void reap(void *ctx)
 {
-    for (;;) {
-        int sd = -1;
-        enum wait_status accepted = design_accept(listen_sd, 0, &sd);
-
-        if (accepted == WAIT_ERROR)
-            die_errno(WHO " - accept() error", EXIT_MINUS_ONE);
-        if (child) {
-            child = 0;
-            workers_reap(&workers);
-        }
-        if (accepted == WAIT_READY || stop)
-            return sd;
-    }
+    workers_reap(ctx);
 }
 
-/* Start a worker for SD, then drop the server's copy of the descriptor. */
-static void hand_over(int sd)
+/* Start a worker for SD (it inherits the descriptor: no CLOEXEC). */
+static void hand_over(int sd, void *ctx)
 {
     char arg[DESIGN_FD_ARG_SIZE];
     enum wait_status spawned;
 
     snprintf(arg, sizeof(arg), "%d", sd);
-    spawned = workers_add(&workers, "spawnworker", arg);
+    spawned = workers_add(ctx, "spawnworker", arg);
     if (spawned == WAIT_ERROR)
         perror(WHO " - posix_spawn() error");      /* report, accept the next client */
     else if (spawned == WAIT_READY)
         printf("Spawned a worker for the connection\n");
-    close(sd);
 }
 
 int main(int argc, char *argv[])
 {
-    long limit = connection_limit(argc, argv);
-    int listen_sd;
+    struct design_server server = { .who = WHO, .accept_flags = 0, .limit = connection_limit(argc, argv),
+                                    .stop = &stop, .child = &child, .on_child = reap, .hand_over = hand_over,
+                                    .ctx = &workers };
 
     design_signals(&stop, &child);
-    listen_sd = design_listen(WHO);
-    if (fcntl(listen_sd, F_SETFL, O_NONBLOCK) < 0)
-        die_errno(WHO " - fcntl() error", EXIT_MINUS_ONE);
-    printf("The " WHO " is ready!\n");
-    for (long i = 1; !stop && (limit == 0 || i <= limit); i++) {
-        int sd;
-
-        printf("Iteration: #%ld\n", i);
-        printf(" waiting on accept()\n");
-        sd = accept_one(listen_sd);
-        if (sd < 0)
-            break;
-        printf("accept() is OK and completed successfully!\n");
-        hand_over(sd);
-    }
-    close(listen_sd);
-    printf("The " WHO " is shutting down\n");
+    design_serve(&server, design_listen(WHO));
     if (!stop)
         workers_wait(&workers, DESIGN_DRAIN_SECONDS);   /* the last clients are served first */
     workers_stop(&workers);

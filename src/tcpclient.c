@@ -48,10 +48,7 @@ static void resolve_server(const char *server, struct sockaddr_in *addr,
 {
     int herr = 0, looked_up;
 
-    memset(addr, 0, sizeof(*addr));
-    addr->sin_family = AF_INET;
-    addr->sin_port = htons(SERVPORT);
-    if (resolve_ipv4(server, &addr->sin_addr, &herr, &looked_up) == 0)
+    if (server_address(server, SERVPORT, addr, &herr, &looked_up) == 0)
         return;
     printf("HOST NOT FOUND --> ");
     printf("h_errno = %d\n", herr);

@@ -4,15 +4,13 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REF = os.path.join(ROOT, "build", "bin")
-sys.path.insert(0, os.path.join(ROOT, "harness"))
-import mutants  # noqa: E402
+from sockconf.tools import mutants
 
 SUBORDINATE_FIRST = 1_500_000_000    # a block no other account's subordinate ids reach
 

@@ -12,22 +12,17 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "harness"))
-import netns  # noqa: E402
-import report  # noqa: E402
-import sandbox  # noqa: E402
-
-SOCKCONF = [sys.executable, os.path.join(ROOT, "harness", "sockconf.py")]
-REF = os.path.join(ROOT, "build", "bin")
-PROGRAMS = ("select", "tcpserver", "tcpclient", "udpserver", "udpclient",
-            "iserver", "comclient", "mcastserver", "mcastclient")
+from sockconf.catalogue import PROGRAMS, WORKERS
+from sockconf.hosts import netns, sandbox
+from sockconf.paths import REFERENCE as REF
+from sockconf.paths import SELF as SOCKCONF
+from sockconf.reports import junit
 
 
 def run(args, timeout=120, **kw):
@@ -36,17 +31,17 @@ def run(args, timeout=120, **kw):
 
 def results(label):
     """{test id: outcome} from the run's JUnit file."""
-    return report.junit_verdicts(report.junit_path(label))
+    return junit.verdicts(junit.path(label))
 
 
 def our_namespaces():
     names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
-    return {n for n in names if re.match(r"^sc[a-z0-9]{6}-", n)}
+    return {n for n in names if netns.NAME_RE.match(n)}
 
 
 def programs_running():
     out = subprocess.run(["ps", "-eo", "pid=,comm="], capture_output=True, text=True).stdout
-    return {int(l.split()[0]) for l in out.splitlines() if l.split()[1:] and l.split()[1] in PROGRAMS + ("smcrouted",)}
+    return {int(l.split()[0]) for l in out.splitlines() if l.split()[1:] and l.split()[1] in PROGRAMS + tuple(WORKERS.values()) + ("smcrouted",)}
 
 
 @pytest.fixture
@@ -72,10 +67,9 @@ def test_case_pattern_matching_nothing_is_an_error():
 def test_impl_with_one_broken_program_fails_exactly_its_cases(impl):
     # The broken tcpclient writes 41 bytes instead of its 100-byte buffer.
     subprocess.run(["make", "-s", "-C", ROOT, "all"], check=True)
-    mutant = subprocess.run(SOCKCONF[:1] + ["-c", "import sys; sys.path.insert(0, %r); import mutants; "
+    mutant = subprocess.run(SOCKCONF[:1] + ["-c", "from sockconf.tools import mutants; "
                             "m = [m for m in mutants.parse_list() if m[0] == 'tcpclient-writes-strlen'][0]; "
-                            "print(mutants.build(*m[:4]))" % os.path.join(ROOT, "harness")],
-                            capture_output=True, text=True, check=True).stdout.strip()
+                            "print(mutants.build(*m[:4]))"], capture_output=True, text=True, check=True).stdout.strip()
     shutil.copy(os.path.join(mutant, "tcpclient"), impl / "tcpclient")
     # (the fast tcp cases: the 15 s timeouts add nothing here)
     proc = run(["run", "--impl", str(impl), "--case", "tcp-client-* tcp-echo tcp-server-exact-bytes tcp-server-reset "
@@ -142,10 +136,10 @@ def test_without_subordinate_ids_a_rootless_run_is_refused_in_one_line():
 def test_a_user_who_is_not_root_gets_the_same_verdicts(unprivileged_user):
     name, tree = unprivileged_user
     before = host_state()
-    as_user = ["runuser", "-u", name, "--", sys.executable, os.path.join(tree, "harness", "sockconf.py"), "run"]
+    as_user = ["runuser", "-u", name, "--", "env", "PYTHONPATH=" + os.path.join(tree, "harness"), *SOCKCONF, "run"]
     proc = subprocess.run(as_user + ["--label", "rootless"], capture_output=True, text=True, timeout=300, cwd=tree)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
-    verdicts = report.junit_verdicts(os.path.join(tree, "build", "reports", "rootless.junit.xml"))
+    verdicts = junit.verdicts(os.path.join(tree, "build", "reports", "rootless.junit.xml"))
     assert verdicts and set(verdicts.values()) == {"passed"}, verdicts
     # a hostile program is contained the same way: kill -9 -1 reaches its case only
     hostile = run_hostile_as(as_user, tree, "kills-everything")
@@ -202,7 +196,7 @@ def test_two_runs_of_impl_at_once_keep_their_reports_apart(impl):
     new = sorted(set(os.listdir(os.path.join(ROOT, "build", "reports"))) - before)
     assert len([n for n in new if n.startswith("impl-") and n.endswith(".md")]) == 2, new
     for name in (n for n in new if n.endswith(".junit.xml")):
-        assert set(report.junit_verdicts(os.path.join(ROOT, "build", "reports", name)).values()) == {"passed"}
+        assert set(junit.verdicts(os.path.join(ROOT, "build", "reports", name)).values()) == {"passed"}
 
 
 @pytest.mark.parametrize("delay", [2, 5, 9])

@@ -11,7 +11,8 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "ci", "slurm"))
 from cluster import Cluster  # noqa: E402
-from conftest import known_submissions  # noqa: E402
+from conftest import known_submissions
+from sockconf.paths import SELF
 
 CASES = "tcp-echo tcp-client-refused tcp-server-exact-bytes"
 ARRAY_TIMEOUT = 600
@@ -27,7 +28,7 @@ def test_a_slurm_array_grades_as_one_machine_does(unprivileged_user, tmp_path):
     subs = known_submissions(os.path.join(tree, "submissions"), hostile=False)
     subprocess.run(["chown", "-R", "%s:%s" % (name, name), subs], check=True, timeout=30)
     single = tmp_path / "single"
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "harness", "grade.py"), "run", subs, "--jobs", "2",
+    proc = subprocess.run([*SELF, "grade", "run", subs, "--jobs", "2",
                            "--case", CASES, "--out", str(single)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     with Cluster(name) as cluster:

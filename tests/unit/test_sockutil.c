@@ -24,6 +24,21 @@ static void test_resolve_dotted_quad(void)
 }
 
 /* localhost comes from /etc/hosts through gethostbyname(). */
+static void test_server_address(void)
+{
+    struct sockaddr_in addr;
+    int herr = 0, looked_up = 1;
+
+    memset(&addr, 0xff, sizeof(addr));
+    CU_ASSERT_EQUAL(server_address("198.18.0.2", 12345, &addr, &herr, &looked_up), 0);
+    CU_ASSERT_EQUAL(addr.sin_family, AF_INET);
+    CU_ASSERT_EQUAL(ntohs(addr.sin_port), 12345);
+    CU_ASSERT_EQUAL(ntohl(addr.sin_addr.s_addr), 0xC6120002u);
+    CU_ASSERT_EQUAL(looked_up, 0);
+    for (size_t i = 0; i < sizeof(addr.sin_zero); i++)
+        CU_ASSERT_EQUAL(addr.sin_zero[i], 0);
+}
+
 static void test_resolve_name(void)
 {
     struct in_addr addr;
@@ -202,6 +217,7 @@ int main(void)
     if (suite == NULL
         || !CU_add_test(suite, "resolve_ipv4 dotted quad", test_resolve_dotted_quad)
         || !CU_add_test(suite, "resolve_ipv4 name", test_resolve_name)
+        || !CU_add_test(suite, "server_address", test_server_address)
         || !CU_add_test(suite, "resolve_ipv4 failure", test_resolve_failure)
         || !CU_add_test(suite, "read_full pieces and EOF", test_read_full_pieces_and_eof)
         || !CU_add_test(suite, "read_full two reads", test_read_full_two_reads)

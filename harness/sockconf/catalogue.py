@@ -1,0 +1,8 @@
+"""The programs the suite knows: the tutorial's nine and the three design
+servers, and the worker each design server starts from its own folder."""
+
+PROGRAMS = ("select", "tcpserver", "tcpclient", "udpserver", "udpclient",
+            "iserver", "comclient", "mcastserver", "mcastclient",
+            "spawnserver", "sendmsgserver", "acceptserver")
+# A design server starts its workers from its own folder: they come with it.
+WORKERS = {"spawnserver": "spawnworker", "sendmsgserver": "recvmsgworker", "acceptserver": "acceptworker"}

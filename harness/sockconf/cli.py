@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+"""sockconf: run the conformance suite, list its cases, score the mutants.
+
+  sockconf.py run [--impl DIR] [--case 'PATTERN[/VARIANT] ...'] [--cases 'DIR ...'] [--strict] [--label L]
+                  [--workers N] [--last-failed] [-- PYTEST-ARGS]
+  sockconf.py list [--cases 'DIR ...']
+  sockconf.py verbs [--check FILE | --write FILE]
+  sockconf.py mutants [--only NAME]
+  sockconf.py sweep
+  sockconf.py lab [pair|lan|routed] [--minutes N]
+
+Checks the cases and what the suite needs before any case runs and says
+what is wrong: FILE:LINE: lines for the cases (exit 2), one line otherwise.
+"""
+import argparse
+import os
+import shutil
+import signal
+import sys
+
+from sockconf.paths import HARNESS, ROOT, SELF
+
+from sockconf.language import registry
+from sockconf.hosts import rootless
+from sockconf.hosts import ownership
+from sockconf.hosts import sandbox
+from sockconf import settings
+from sockconf.language import variants
+from sockconf.catalogue import PROGRAMS, WORKERS
+import sockconf.verbs  # noqa: F401  (registers the verbs that cases are checked against)
+from sockconf.language.cases import CaseErrors, load_all
+
+XDIST_WORKERS = 6   # cases mostly wait on the network: more workers than cores
+
+
+def die(message, status=2):
+    print("sockconf: %s" % message, file=sys.stderr)
+    sys.exit(status)
+
+
+def preflight(impl, limits=None, pcap=False):
+    """Refuse to start, with a clear message, when the suite cannot work."""
+    try:
+        parsed_limits = sandbox.parse_limits(limits)
+    except ValueError as exc:
+        die("LIMITS=%s: %s" % (limits, exc))
+    tools = [("ip", "iproute2"), ("smcrouted", "smcroute"), ("setpriv", "util-linux"), ("prlimit", "util-linux")]
+    if pcap:
+        tools.append(("tcpdump", "tcpdump, which PCAP=1 records with"))
+    for tool, package in tools:
+        if shutil.which(tool) is None:
+            die("`%s` is missing: install %s (make deps does)" % (tool, package))
+    if not os.path.isdir("/run/netns") and os.system("ip netns list >/dev/null 2>&1") != 0:
+        die("`ip netns` does not work here")
+    if impl is not None:
+        if not os.path.isdir(impl):
+            die("IMPL=%s: no such directory" % impl)
+        present = [p for p in PROGRAMS if os.path.exists(os.path.join(impl, p))]
+        if not present:
+            die("IMPL=%s holds none of the programs (%s)" % (impl, " ".join(PROGRAMS)))
+        print("sockconf: programs under test in %s: %s" % (impl, " ".join(present)))
+        missing = [p for p in PROGRAMS if p not in present]
+        if missing:
+            print("sockconf: not provided (their cases are skipped): %s" % " ".join(missing))
+        for server, worker in WORKERS.items():
+            if server in present and not os.path.exists(os.path.join(impl, worker)):
+                print("sockconf: %s is there but its worker %s is not: its cases will fail" % (server, worker))
+    return parsed_limits
+
+
+def checked_cases(case_dirs):
+    """Every case, or exit 2 with a FILE:LINE: line for each problem."""
+    try:
+        return load_all(case_dirs)
+    except CaseErrors as exc:
+        for message in exc.messages:
+            print(message, file=sys.stderr)
+        die("%d problem%s in the cases; no case was run" % (len(exc.messages), "s" * (len(exc.messages) != 1)))
+
+
+def case_dirs_of(text):
+    return [os.path.abspath(d) for d in (text or "").split()]
+
+
+def cmd_list(args):
+    cases = checked_cases(case_dirs_of(args.cases))
+    for case in cases:
+        origin = "" if case.origin == "suite" else "  (from %s)" % os.path.relpath(case.origin)
+        print("%-34s %-8s %s%s" % (case.name, case.checks, case.title, origin))
+
+
+VERBS_BEGIN = "<!-- verbs: made by `python3 -m sockconf verbs --write`; make check compares -->"
+VERBS_END = "<!-- verbs: end -->"
+
+
+def cmd_verbs(args):
+    """Print the verb tables, or check/write them between the markers of FILE."""
+    tables = registry.markdown()
+    if not (args.check or args.write):
+        sys.stdout.write(tables)
+        return
+    path = args.check or args.write
+    with open(path) as f:
+        text = f.read()
+    if VERBS_BEGIN not in text or VERBS_END not in text:
+        die("%s has no verb tables between %s and %s" % (path, VERBS_BEGIN, VERBS_END))
+    head, rest = text.split(VERBS_BEGIN, 1)
+    old, tail = rest.split(VERBS_END, 1)
+    if args.check:
+        if old != "\n" + tables:
+            die("%s: its verb tables differ from the registry; `PYTHONPATH=harness python3 -m sockconf verbs --write %s` makes them anew"
+                % (path, path), 1)
+        return
+    with open(path, "w") as f:
+        f.write(head + VERBS_BEGIN + "\n" + tables + VERBS_END + tail)
+
+
+def cmd_sweep(args):
+    removed = ownership.sweep()
+    for rid, names in removed.items():
+        print("sockconf: removed leftovers of run %s: %s" % (rid, " ".join(names)))
+
+
+def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
+    """Run pytest in this process with settings CFG, own the run's lock,
+    always sweep at the end.  Without a label a run of IMPL is labelled
+    impl-RUNID, so runs at once keep their reports and artifacts apart."""
+    import pytest
+    from sockconf.reports import junit
+    parsed_limits = preflight(cfg.impl, cfg.limits_text, cfg.pcap)
+    for rid, names in ownership.sweep().items():
+        print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
+    cfg.run = ownership.begin_run()
+    cfg.label = cfg.label or ("impl-" + cfg.run if cfg.impl else "conformance")
+    print("sockconf: programs under test run as an unprivileged user of their own per case, limits: %s" % (
+        sandbox.describe_limits(parsed_limits)))
+    os.environ.update(cfg.environ())
+    junit_file = junit.path(cfg.label)
+    shutil.rmtree(os.path.join(ROOT, "build", "artifacts", cfg.label), ignore_errors=True)
+    os.makedirs(os.path.dirname(junit_file), exist_ok=True)
+    # pytest's cache (for LF=1: --lf) lives in build/, shared by every run.
+    # The plugin is registered by name (no rootdir conftest); suite.py holds the one test function.
+    argv = ["-p", "sockconf.plugin", "--noconftest", os.path.join(HARNESS, "sockconf", "plugin", "suite.py"),
+            "-o", "cache_dir=" + os.path.join(ROOT, "build", "pytest-cache"),
+            "-q", "-rfEsx", "-n", str(workers), "--junitxml", junit_file,
+            "-o", "junit_family=xunit2", "--rootdir", HARNESS] + (["--lf"] if last_failed else [])
+    # xdist's public loadgroup: a case is a group of its own, so its workers are
+    # dealt cases one at a time in collection order (slow cases first).
+    argv += (["--dist", "loadgroup"] if workers else []) + list(extra)
+    signal.signal(signal.SIGTERM, ownership.terminate_run)
+    try:
+        status = pytest.main(argv)
+    finally:
+        ownership.end_run(cfg.run)
+    return int(status)
+
+
+def cmd_run(args):
+    case_dirs = case_dirs_of(args.cases)
+    cases = checked_cases(case_dirs)
+    patterns = (args.case or "").split()
+    cfg = settings.Settings(impl=os.path.abspath(args.impl) if args.impl else None, cases=patterns,
+                            case_dirs=case_dirs, strict=args.strict, label=args.label,
+                            limits_text=args.limits or "", path=args.path or "", pcap=args.pcap)
+    planned = variants.planned(cases, cfg)
+    if not planned:
+        die("no case matched CASE=%s (make cases lists them%s)" % (
+            args.case, "" if cfg.impl else "; a /VARIANT other than the case alone needs IMPL="), 5)
+    sys.exit(run_suite(cfg, args.pytest, workers_for(len(planned), args.workers), args.last_failed))
+
+
+def workers_for(runs_planned, most):
+    """As many xdist workers as runs, at most MOST; one run goes in this
+    process (no worker to start)."""
+    return 0 if runs_planned <= 1 else min(most, runs_planned)
+
+
+def cmd_lab(args):
+    """Build a topology for running the programs by hand; remove it on Ctrl-C,
+    SIGTERM or after --minutes."""
+    import time
+    preflight(None)
+    from sockconf.language.topofile import parse_spec
+    from sockconf.hosts.topology import Topology
+    rid = ownership.begin_run()
+    os.environ["SOCKCONF_RUN"] = rid
+    signal.signal(signal.SIGTERM, ownership.terminate_run)
+    tmp = sandbox.run_state_dir(rid, "tmp")
+    topo = Topology(parse_spec(args.topology), "sc%s-lab" % rid, tmp)
+    try:
+        topo.up()
+        bindir = os.path.join(ROOT, "build", "bin")
+        print("sockconf lab: topology %s is up (names: %s)" % (args.topology, ", ".join(
+            "%s -> %s" % kv for kv in sorted(topo.names.items()))))
+        for host in topo.spec.hosts:
+            print("  host %-2s %-14s  cd %s && %s ./PROGRAM" % (
+                host, topo.address(host), os.path.relpath(bindir), lab_launcher(rid, host, topo.ns(host))))
+        print("Ctrl-C (or %d minutes) removes it." % args.minutes)
+        time.sleep(args.minutes * 60)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        topo.down()
+        ownership.end_run(rid)
+        print("sockconf lab: removed")
+
+
+def lab_launcher(rid, host, ns):
+    """A script that runs its arguments on HOST as the suite does (its
+    namespace, its own /etc files), for a person at a shell."""
+    import shlex
+
+    from sockconf.hosts import netns
+    path = os.path.join(sandbox.run_state_dir(rid, "lab"), "on-" + host)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(shlex.quote(a) for a in netns.host_command(ns, [])))
+    os.chmod(path, 0o755)
+    return path
+
+
+def cmd_mutants(args):
+    from sockconf.tools import mutants
+    sys.exit(mutants.main(args.only))
+
+
+# Commands of their own modules, each parsing the rest of the command line.
+TOOLS = {"grade": "sockconf.grading.grade", "soak": "sockconf.tools.soak", "bench": "sockconf.tools.bench"}
+
+
+def main():
+    if len(sys.argv) > 1 and sys.argv[1] in TOOLS:
+        import importlib
+        sys.exit(importlib.import_module(TOOLS[sys.argv[1]]).main(sys.argv[2:]))
+    parser = argparse.ArgumentParser(prog="sockconf")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run")
+    run.add_argument("--impl")
+    run.add_argument("--case")
+    run.add_argument("--strict", action="store_true")
+    run.add_argument("--label")
+    run.add_argument("--limits", help="limits of programs under test, e.g. as=unlimited,cpu=60")
+    run.add_argument("--path", help="folders put in front of the programs' PATH")
+    run.add_argument("--cases", help="folders of your own cases (and topologies), space separated")
+    run.add_argument("--pcap", action="store_true", help="record every link of every case with tcpdump")
+    run.add_argument("--workers", type=int, default=XDIST_WORKERS, help="cases at once (pytest-xdist workers)")
+    run.add_argument("--last-failed", action="store_true", help="only what failed in the previous run (pytest --lf)")
+    run.add_argument("pytest", nargs="*")
+    listing = sub.add_parser("list")
+    listing.add_argument("--cases")
+    verbs = sub.add_parser("verbs")
+    verbs.add_argument("--check", metavar="FILE")
+    verbs.add_argument("--write", metavar="FILE")
+    sub.add_parser("sweep")
+    lab = sub.add_parser("lab")
+    lab.add_argument("topology", nargs="?", default="pair", choices=("pair", "lan", "routed"))
+    lab.add_argument("--minutes", type=int, default=60)
+    mut = sub.add_parser("mutants")
+    mut.add_argument("--only")
+    args = parser.parse_args()
+    if args.cmd not in ("list", "verbs"):
+        if os.geteuid() != 0:
+            if args.cmd == "lab":
+                die("make lab gives shells on the test hosts: run it as root")
+            rootless.enter(SELF[1:] + sys.argv[1:])
+        rootless.prepare()
+    {"run": cmd_run, "list": cmd_list, "verbs": cmd_verbs, "sweep": cmd_sweep, "lab": cmd_lab,
+     "mutants": cmd_mutants}[args.cmd](args)
+

@@ -1,0 +1,1 @@
+"""make grade: a class of implementations graded into one results.json."""

@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""make grade: every subfolder of SUBMISSIONS is one implementation, run in
+isolation (a sockconf run of its own: its own run id, prefix, topologies and
+limits), JOBS at once; the outputs go to build/grade/ (results.json,
+grades.csv, index.html, impl/NAME.html).
+
+  grade.py run SUBMISSIONS [--jobs N] [--shard i/N] [--case 'PATTERN ...'] [--out DIR]
+  grade.py merge --out DIR SHARD_DIR...
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import random
+import shutil
+import signal
+import string
+import subprocess
+import sys
+import time
+
+from sockconf.paths import REPORTS, ROOT, SELF
+from sockconf.verdicts import Verdict
+
+from sockconf.reports import pages
+from sockconf.reports import results
+import sockconf.verbs  # noqa: F401  (registers the verbs that cases are checked against)
+from sockconf.language.cases import CaseErrors, load_all
+from sockconf.language.variants import selected, variant_id
+
+OUT = os.path.join(ROOT, "build", "grade")
+SUBMISSION_BOUND = 900.0       # seconds one submission's whole run may take
+WORKERS_PER_RUN = 6            # cases at once within one submission's run
+
+
+def default_jobs():
+    """Implementations at once: runs mostly wait, so two per core and one
+    more keep the cores busy (measured on 2 cores: 5 at once grade 20
+    copies of the reference in 160 s at 169 % CPU, 8 at once no faster)."""
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def die(message, status=2):
+    print("grade: %s" % message, file=sys.stderr)
+    sys.exit(status)
+
+
+def submissions(directory):
+    if not directory:
+        die("make grade needs SUBMISSIONS=DIR, a folder with one subfolder per implementation")
+    if not os.path.isdir(directory):
+        die("SUBMISSIONS=%s: no such folder" % directory)
+    names = sorted(e for e in os.listdir(directory) if not e.startswith(".")
+                   and os.path.isdir(os.path.join(directory, e)))
+    if not names:
+        die("SUBMISSIONS=%s has no subfolder (one per implementation)" % directory)
+    return names
+
+
+def parse_shard(text):
+    """'i/N' -> (i, N), 1 <= i <= N."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        die("SHARD=%s: expected i/N, e.g. 2/4" % text)
+    if not 1 <= i <= n:
+        die("SHARD=%s: i must be from 1 to N" % text)
+    return i, n
+
+
+def share(names, shard):
+    """The deterministic share of shard i/N: every N-th name of the sorted list, from the i-th."""
+    if shard is None:
+        return names
+    i, n = shard
+    return [name for k, name in enumerate(names) if k % n == i - 1]
+
+
+def run_one(name, path, label, out_dir, case_patterns=None):
+    """Run the suite on one implementation; (implementation entry, rows)."""
+    log_path = os.path.join(out_dir, "logs", name + ".log")
+    started = time.monotonic()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([*SELF, "run", "--impl", path,
+                                 "--label", label, "--workers", str(WORKERS_PER_RUN)]
+                                + (["--case", case_patterns] if case_patterns else []),
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        status, usage = wait_bounded(proc, started + SUBMISSION_BOUND)
+    wall = time.monotonic() - started
+    entry = {"name": name, "path": os.path.abspath(path), "status": "ran", "error": None,
+             "programs": results.program_hashes(path), "wall_seconds": round(wall, 2),
+             "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2) if usage else 0.0}
+    run_results = results.path(label)
+    if status is None or not os.path.exists(run_results):
+        with open(log_path) as log:
+            last = [line.strip() for line in log if line.strip()][-1:] or ["no output"]
+        entry.update(status="error", error="timed out after %.0f s" % SUBMISSION_BOUND if status is None
+                     else "the run did not start (exit %d): %s" % (status, last[0]))
+        return entry, []
+    return entry, results.read(run_results)["results"]
+
+
+def wait_bounded(proc, deadline):
+    """(exit status, rusage) of PROC, or (None, rusage) after killing its group at DEADLINE."""
+    while time.monotonic() < deadline:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            return os.waitstatus_to_exitcode(status), usage
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    except ChildProcessError:
+        usage = None
+    return None, usage
+
+
+def collect(name, run_records, out_dir):
+    """The records of one implementation's run, renamed NAME, each run's timeline copied beside them."""
+    records = []
+    detail_dir = os.path.join(out_dir, "impl", pages.file_name(name))
+    os.makedirs(detail_dir, exist_ok=True)
+    for r in run_records:
+        detail_path = None
+        if r["detail"]:
+            detail_path = os.path.join(detail_dir, "%s.%s.json" % (r["case"], r["variant"]))
+            shutil.copyfile(os.path.join(REPORTS, r["detail"]), detail_path)
+        records.append(dict(r, implementation=name,
+                            detail=os.path.relpath(detail_path, out_dir) if detail_path else None))
+    return records
+
+
+def error_records(name, entry, cases, case_patterns):
+    """One `error` record per selected case of an implementation that could not be run."""
+    patterns = (case_patterns or "").split()
+    cases = [c for c in cases if selected(c.name, variant_id(c, "impl"), patterns)]
+    return [results.record(name, {"case": c.name, "variant": "impl", "checks": c.checks, "title": c.title,
+                                  "programs": c.programs(), "verdict": Verdict.ERROR,
+                                  "reason": entry["error"], "duration": 0.0}, None, None) for c in cases]
+
+
+def write_outputs(doc, out_dir):
+    results.write(doc, os.path.join(out_dir, "results.json"))
+    results.write_csv(doc, os.path.join(out_dir, "grades.csv"))
+    pages.write_all(doc, out_dir)
+
+
+def cmd_run(args):
+    names = share(submissions(args.submissions), parse_shard(args.shard) if args.shard else None)
+    try:
+        cases = load_all()
+    except CaseErrors as exc:
+        die("the cases have errors:\n" + str(exc))
+    out_dir = os.path.abspath(args.out)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.makedirs(os.path.join(out_dir, "logs"))
+    tag = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(4))
+    print("grade: %d implementations, %d at once -> %s" % (len(names), args.jobs, os.path.relpath(out_dir)))
+    started = time.monotonic()
+    implementations, records = [], []
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(run_one, name, os.path.join(args.submissions, name), "grade-%s-%03d" % (tag, k),
+                               out_dir, args.case): name for k, name in enumerate(names)}
+        for future in concurrent.futures.as_completed(futures):
+            entry, rows = future.result()
+            name = futures[future]
+            records += collect(name, rows, out_dir) if entry["status"] == "ran" else error_records(name, entry, cases, args.case)
+            implementations.append(entry)
+            print("grade: %-24s %-5s %6.1f s" % (name, entry["status"], entry["wall_seconds"]), flush=True)
+    implementations.sort(key=lambda e: e["name"])
+    doc = results.document(implementations, sorted(records, key=lambda r: (r["implementation"], r["case"], r["variant"])),
+                           args.shard)
+    write_outputs(doc, out_dir)
+    print("grade: %d implementations in %.1f s: %s" % (len(names), time.monotonic() - started,
+                                                        os.path.relpath(os.path.join(out_dir, "index.html"))))
+
+
+def cmd_merge(args):
+    """Combine the build/grade folders of several shares into one."""
+    out_dir = os.path.abspath(args.out)
+    docs = []
+    for shard_dir in args.shards:
+        path = os.path.join(shard_dir, "results.json")
+        if not os.path.exists(path):
+            die("%s: no results.json (is it the build/grade folder of a share?)" % shard_dir)
+        with open(path) as f:
+            docs.append(json.load(f))
+    os.makedirs(os.path.join(out_dir, "impl"), exist_ok=True)
+    for shard_dir in args.shards:
+        if os.path.abspath(shard_dir) != out_dir:
+            shutil.copytree(os.path.join(shard_dir, "impl"), os.path.join(out_dir, "impl"), dirs_exist_ok=True)
+    names = [i["name"] for d in docs for i in d["implementations"]]
+    if len(names) != len(set(names)):
+        die("the shares overlap: an implementation is in more than one")
+    doc = results.document(sorted((i for d in docs for i in d["implementations"]), key=lambda e: e["name"]),
+                           sorted((r for d in docs for r in d["results"]),
+                                  key=lambda r: (r["implementation"], r["case"], r["variant"])), None)
+    write_outputs(doc, out_dir)
+    print("grade: merged %d shares, %d implementations -> %s" % (len(docs), len(names), os.path.relpath(out_dir)))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="sockconf grade")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run")
+    run.add_argument("submissions")
+    run.add_argument("--jobs", type=int, default=default_jobs())
+    run.add_argument("--shard")
+    run.add_argument("--case", help="only these cases (shell patterns), as CASE= of make conformance")
+    run.add_argument("--out", default=OUT)
+    merge = sub.add_parser("merge")
+    merge.add_argument("--out", default=OUT)
+    merge.add_argument("shards", nargs="+")
+    args = parser.parse_args(argv)
+    {"run": cmd_run, "merge": cmd_merge}[args.cmd](args)
+

@@ -1,0 +1,141 @@
+"""Runs: a run id whose lock marks it alive, and removing everything of a
+run when it ends, when it is signalled (terminate_run) or when a later run
+finds it dead (sweep)."""
+import contextlib
+import errno
+import fcntl
+import os
+import random
+import shutil
+import string
+import subprocess
+
+from sockconf.hosts import procfs
+from sockconf.hosts import sandbox
+from sockconf.hosts.netns import ETC_NETNS, NAME_RE, STATE_DIR, kill_namespace_pids
+
+RUN_ID_LENGTH = 6          # sc + 6 characters + '-' starts every name of a run (netns.NAME_RE)
+TERMINATE_GRACE = 3.0      # seconds terminate_run spends killing descendants
+
+_run_locks = {}    # run id -> descriptor holding its lock
+
+
+def begin_run():
+    """A new run id (sc + 6 characters) whose lock this process holds: while
+    it lives, sweep() leaves the run's namespaces alone.  The lock is not
+    inherited, so a killed owner frees it even if its children linger."""
+    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(RUN_ID_LENGTH))
+    os.makedirs(STATE_DIR, exist_ok=True)
+    fd = os.open(os.path.join(STATE_DIR, rid + ".lock"), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    _run_locks[rid] = fd
+    return rid
+
+
+def end_run(rid):
+    """Remove everything of run RID and release its lock."""
+    sweep(run_ids=[rid], only_dead=False)
+    fd = _run_locks.pop(rid, None)
+    if fd is not None:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def owned_run():
+    """begin_run() ... end_run(), also on an exception."""
+    rid = begin_run()
+    try:
+        yield rid
+    finally:
+        end_run(rid)
+
+
+def run_alive(run_id):
+    """True when the run that owns RUN_ID still holds its lock."""
+    path = os.path.join(STATE_DIR, run_id + ".lock")
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            return True
+        raise
+    finally:
+        os.close(fd)
+    return False
+
+
+def sweep(run_ids=None, only_dead=True):
+    """Remove namespaces, per-host /etc dirs and temp dirs of sockconf runs.
+
+    With RUN_IDS, only those runs; with ONLY_DEAD, only runs whose lock is
+    free (their owner was killed).  Only names of this project's pattern
+    (sc + 6 characters + '-') are ever touched.  Returns what was removed.
+    """
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10).stdout
+    names = [line.split()[0] for line in listed.splitlines() if line.strip()]
+    if os.path.isdir(ETC_NETNS):
+        names += [n for n in os.listdir(ETC_NETNS) if n not in names]
+    doomed = {}
+    for name in names:
+        match = NAME_RE.match(name)
+        if not match:
+            continue
+        rid = match.group(1)
+        if run_ids is not None and rid not in run_ids:
+            continue
+        if only_dead and run_alive(rid):
+            continue
+        doomed.setdefault(rid, []).append(name)
+    for rid, nss in doomed.items():
+        present = [n for n in nss if os.path.exists("/run/netns/" + n)]
+        kill_namespace_pids(present)
+        if present:
+            subprocess.run(["ip", "-force", "-batch", "-"], input="".join("netns del %s\n" % n for n in present),
+                           text=True, capture_output=True, timeout=30)
+        for n in nss:
+            shutil.rmtree(os.path.join(ETC_NETNS, n), ignore_errors=True)
+    if run_ids is not None or not only_dead:
+        for rid in list(run_ids or []):
+            _remove_run_files(rid)
+    elif os.path.isdir(STATE_DIR):
+        for lock in os.listdir(STATE_DIR):
+            rid = lock[:-5] if lock.endswith(".lock") else None
+            if rid and not run_alive(rid):
+                _remove_run_files(rid)
+    return doomed
+
+
+def _remove_run_files(rid):
+    sandbox.release_uids(lambda owner: owner != rid and run_alive(owner))
+    sandbox.remove_run_state(rid)
+    try:
+        os.unlink(os.path.join(STATE_DIR, rid + ".lock"))
+    except FileNotFoundError:
+        pass
+
+
+def reap_children():
+    """Reap this process's children that have ended (it is ending: they are all its own to reap)."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def terminate_run(signum, frame=None):
+    """SIGTERM handler of the process that owns a run (the driver, or pytest
+    started by hand): kill every descendant (the xdist workers, an `ip` still
+    building a topology, the programs under test), then remove everything of
+    the run (namespaces, files) and exit 128 + SIGNUM.  Unwinding through
+    pytest and xdist instead can wait for a 15 s case."""
+    me = os.getpid()
+    procfs.kill_until_gone(lambda: procfs.descendants(me), TERMINATE_GRACE, before_each=reap_children)
+    rid = os.environ.get("SOCKCONF_RUN", "")
+    sweep(run_ids=[rid], only_dead=False)
+    os.write(2, ("sockconf: stopped by signal %d; everything of run %s removed\n" % (signum, rid)).encode())
+    os._exit(128 + signum)

@@ -1,0 +1,165 @@
+"""What the harness reads from /proc: processes (one stat parser), the
+process tree, and TCP sockets (one /proc/net/tcp parser)."""
+import os
+import platform
+import signal
+import time
+from dataclasses import dataclass
+
+# accept() and accept4() in /proc/PID/syscall, by machine (<asm/unistd_64.h>)
+from sockconf.language.argtypes import TCP_STATE_NAMES
+
+ACCEPT_SYSCALLS = {"x86_64": (43, 288), "aarch64": (202, 242)}.get(platform.machine(), ())
+# The state column of /proc/net/tcp: the states in the kernel's order, from 01 (include/net/tcp_states.h)
+TCP_STATES = {name: "%02X" % code for code, name in enumerate(TCP_STATE_NAMES, 1)}
+STATE_NAMES = {code: name for name, code in TCP_STATES.items()}
+
+
+def stat(pid):
+    """(state letter, parent pid) of PID from /proc/PID/stat, or None when it is gone."""
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def process_state(pid):
+    """The state letter of PID (R, S, T, Z, ...), or None when it is gone."""
+    found = stat(pid)
+    return found[0] if found else None
+
+
+def is_zombie(pid):
+    return process_state(pid) == "Z"
+
+
+def pids():
+    """Every pid in /proc now."""
+    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+
+
+def descendants(root):
+    """Pids of every descendant of ROOT (not ROOT itself)."""
+    children = {}
+    for pid in pids():
+        found = stat(pid)
+        if found:
+            children.setdefault(found[1], []).append(pid)
+    out, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def kill_until_gone(find, timeout, before_each=None):
+    """SIGKILL every pid FIND() returns until it returns none (bounded by
+    TIMEOUT seconds); BEFORE_EACH() runs before each round.  Returns the
+    pids left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = find()
+        if not pids or time.monotonic() > deadline:
+            return sorted(pids)
+        if before_each:
+            before_each()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+
+
+def describe_pids(pid_list):
+    """pid(name) for each pid, from /proc/PID/comm."""
+    out = []
+    for pid in pid_list:
+        try:
+            with open("/proc/%d/comm" % pid) as f:
+                out.append("%d(%s)" % (pid, f.read().strip()))
+        except OSError:
+            out.append("%d(gone)" % pid)
+    return " ".join(out)
+
+
+@dataclass
+class TcpSocket:
+    local_port: int
+    remote_port: int
+    state: str        # TCP_STATES name
+    inode: str
+
+    @property
+    def fd_target(self):
+        """What /proc/PID/fd/N links to for this socket."""
+        return "socket:[%s]" % self.inode
+
+
+def tcp_sockets(path="/proc/thread-self/net/tcp"):
+    """The IPv4 TCP sockets of a network namespace: PATH is /proc/PID/net/tcp
+    of a process in it (or this thread's, after setns)."""
+    with open(path) as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    return [TcpSocket(int(r[1].split(":")[1], 16), int(r[2].split(":")[1], 16), STATE_NAMES.get(r[3], r[3]), r[9]) for r in rows]
+
+
+def open_sockets(pid):
+    """{"socket:[INODE]": fd} of PID's descriptors."""
+    out = {}
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return out
+    for fd in fds:
+        try:
+            out[os.readlink("/proc/%d/fd/%s" % (pid, fd))] = int(fd)
+        except OSError:
+            pass
+    return out
+
+
+def in_accept(pid):
+    """True when PID is blocked in accept() or accept4() on a listening TCP socket."""
+    try:
+        with open("/proc/%d/syscall" % pid) as f:
+            fields = f.read().split()
+        if not fields or not fields[0].isdigit() or int(fields[0]) not in ACCEPT_SYSCALLS:
+            return False
+        target = os.readlink("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
+        listening = {s.fd_target for s in tcp_sockets("/proc/%d/net/tcp" % pid) if s.state == "LISTEN"}
+    except (OSError, ValueError):
+        return False
+    return target in listening
+
+
+def uid_pids(uid):
+    """Pids of every process whose real, effective or saved uid is UID."""
+    out = []
+    for pid in pids():
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                for line in f:
+                    if line.startswith("Uid:"):
+                        if str(uid) in line.split()[1:4]:
+                            out.append(pid)
+                        break
+        except OSError:
+            continue
+    return out
+
+
+def net_namespace_pids(inodes):
+    """Pids of every process whose network namespace is one of INODES ((dev, ino) pairs)."""
+    out = set()
+    for pid in pids():
+        try:
+            st = os.stat("/proc/%d/ns/net" % pid)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in inodes:
+            out.add(pid)
+    return out

@@ -1,0 +1,212 @@
+"""Programs under test run without privilege, each case as a user of its own.
+
+A case's Sandbox takes a uid from a reserved range that no account on the
+machine uses (case_uid_range; its gid is the same number), so `kill -9 -1`
+from one case reaches nothing outside it.  A program starts as
+
+    netns.host_command(NS, /bin/sh -c SETUP sandbox SCRATCH \\
+        setpriv --reuid=UID --regid=UID --clear-groups --no-new-privs \\
+                --inh-caps=-all --bounding-set=-all \\
+        prlimit --nproc=.. --as=.. --cpu=.. --fsize=.. --nofile=.. --core=0 -- ./PROGRAM ARGS)
+
+SETUP runs in the mount namespace `ip netns exec` makes for the command
+alone: it binds the case's scratch folder over every world-writable folder
+(/var/tmp, /dev/shm, /run/lock, /tmp), so the program writes only there,
+and execs the rest; the program keeps the pid of the sh.  Without
+capabilities it cannot enter another namespace, change its own (routes,
+sysctls, nftables) or open a raw socket.  When the case ends every process
+of the uid is killed, the scratch folder removed and the uid released.
+
+The program folders are staged: copied into /run/sockconf/RID/stage, where
+the case's user can read them whatever the rights on the original path.
+"""
+import hashlib
+import os
+import random
+import shutil
+import subprocess
+
+from sockconf.hosts import procfs
+from sockconf.hosts.netns import STATE_DIR, host_command
+
+UID_FIRST = 2_000_000_000      # reserved: far above any login or system account
+UID_COUNT = 1 << 20
+
+
+def case_uid_range():
+    """(first, count) of the uids case users take.  On the host: the reserved
+    range above.  In a rootless run's user namespace: the upper half of the
+    block /etc/subuid mapped (uid 0 is the user who started the run; the last
+    two ids are left to nobody and the overflow id)."""
+    with open("/proc/self/uid_map") as f:
+        blocks = [tuple(int(x) for x in line.split()) for line in f if line.strip()]
+    inner, _, count = max(blocks, key=lambda b: b[2])
+    if count >= UID_FIRST + UID_COUNT:
+        return UID_FIRST, UID_COUNT
+    first = inner + count // 2
+    return first, inner + count - 2 - first
+UID_DIR = os.path.join(STATE_DIR, "uids")
+# /tmp last: the scratch folder's own path lies under /tmp.
+PRIVATE_DIRS = ("/var/tmp", "/dev/shm", "/run/lock", "/tmp")
+SETUP_FAILED = 97              # the launcher's exit status when SETUP fails
+SETUP = """scratch=$1; shift
+for d in %s; do
+  [ -d "$d" ] || continue
+  mount --bind "$scratch" "$d" || { echo "sockconf: cannot make $d private" >&2; exit %d; }
+done
+exec "$@"
+""" % (" ".join(PRIVATE_DIRS), SETUP_FAILED)
+
+# name: (what it limits, default); overridable with LIMITS="name=value,...".
+LIMITS = {
+    "nproc": ("processes of the case's user", 64),
+    "as": ("bytes of address space per process", 1 << 30),
+    "cpu": ("CPU seconds per process", 20),
+    "fsize": ("bytes in one file written", 16 << 20),
+    "nofile": ("open files per process", 256),
+    "core": ("bytes of a core file", 0),
+}
+STAGE_MAX_BYTES = 64 << 20
+STAGE_MAX_FILES = 2000
+
+
+class SandboxError(Exception):
+    pass
+
+
+def parse_limits(text):
+    """LIMITS text ("as=unlimited,cpu=60") over the defaults; ValueError says what is wrong."""
+    limits = {name: default for name, (_, default) in LIMITS.items()}
+    for item in (text or "").replace(" ", ",").split(","):
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        if name not in LIMITS or not sep:
+            raise ValueError("unknown limit %r: LIMITS takes %s (NAME=NUMBER or NAME=unlimited)" % (
+                item, ", ".join(LIMITS)))
+        if value != "unlimited" and not value.isdigit():
+            raise ValueError("limit %s=%r is neither a whole number nor unlimited" % (name, value))
+        limits[name] = value if value == "unlimited" else int(value)
+    return limits
+
+
+def describe_limits(limits):
+    return ", ".join("%s=%s (%s)" % (name, limits[name], LIMITS[name][0]) for name in LIMITS)
+
+
+def kill_uid(uid, timeout=5.0):
+    """SIGKILL every process of UID until none is left (bounded); returns those
+    left.  kill(-1) sent as UID itself reaches all of them at once, so even a
+    fork bomb cannot outrun it; the pids seen are killed one by one too."""
+    def kill_all_as_uid():
+        subprocess.run(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
+                        "kill", "-KILL", "--", "-1"], capture_output=True, timeout=5)
+    return procfs.kill_until_gone(lambda: procfs.uid_pids(uid), timeout, kill_all_as_uid)
+
+
+def allocate_uid(rid):
+    """A uid of the reserved range that no process and no other run uses,
+    recorded in /run/sockconf/uids/UID (its content: the run id)."""
+    os.makedirs(UID_DIR, exist_ok=True)
+    first, count = case_uid_range()
+    for _ in range(100):
+        uid = first + random.randrange(count)
+        try:
+            fd = os.open(os.path.join(UID_DIR, str(uid)), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            continue
+        os.write(fd, rid.encode())
+        os.close(fd)
+        if not procfs.uid_pids(uid):
+            return uid
+        os.unlink(os.path.join(UID_DIR, str(uid)))
+    raise SandboxError("no free uid in %d..%d" % (first, first + count - 1))
+
+
+def release_uids(run_alive):
+    """Kill the processes of, and release, every uid whose run is no longer
+    alive (RUN_ALIVE(rid) says): what a killed run left."""
+    if not os.path.isdir(UID_DIR):
+        return
+    for name in os.listdir(UID_DIR):
+        path = os.path.join(UID_DIR, name)
+        try:
+            with open(path) as f:
+                rid = f.read().strip()
+        except OSError:
+            continue
+        if name.isdigit() and not run_alive(rid):
+            kill_uid(int(name))
+            os.unlink(path)
+
+
+def stage(directory, rid, worker):
+    """A copy of DIRECTORY under /run/sockconf/RID/stage/WORKER/, readable by
+    every case user (made once per process); SandboxError when too large."""
+    target = os.path.join(run_state_dir(rid, "stage", worker), hashlib.sha1(directory.encode()).hexdigest()[:12])
+    if os.path.isdir(target):
+        return target
+    count, size = 0, 0
+    for top, dirs, files in os.walk(directory):
+        count += len(files) + len(dirs)
+        size += sum(os.lstat(os.path.join(top, f)).st_size for f in files)
+        if count > STAGE_MAX_FILES or size > STAGE_MAX_BYTES:
+            raise SandboxError("%s holds more than %d files or %d MiB: not staged" % (
+                directory, STAGE_MAX_FILES, STAGE_MAX_BYTES >> 20))
+    tmp = target + ".part"
+    shutil.copytree(directory, tmp, symlinks=True)
+    for top, dirs, files in os.walk(tmp):
+        for name in dirs:
+            os.chmod(os.path.join(top, name), 0o755)
+        for name in files:
+            path = os.path.join(top, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o755 if os.stat(path).st_mode & 0o111 else 0o644)
+    os.chmod(tmp, 0o755)
+    os.rename(tmp, target)
+    return target
+
+
+def run_state_dir(rid, *parts):
+    """A folder of run RID's own under /run/sockconf/RID (made if missing)."""
+    path = os.path.join(STATE_DIR, rid, *parts)
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    return path
+
+
+def remove_run_state(rid):
+    shutil.rmtree(os.path.join(STATE_DIR, rid), ignore_errors=True)
+
+
+class Sandbox:
+    """One case's user, scratch folder and limits; close() removes them."""
+
+    def __init__(self, rid, parent, limits):
+        self.uid = allocate_uid(rid)
+        self.limits = limits
+        self.scratch = os.path.join(parent, "private-tmp")
+        os.mkdir(self.scratch, 0o700)
+        os.chown(self.scratch, self.uid, self.uid)
+
+    def command(self, ns, argv):
+        """The argv that runs ARGV in namespace NS inside this sandbox."""
+        drop = ["setpriv", "--reuid=%d" % self.uid, "--regid=%d" % self.uid, "--clear-groups",
+                "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
+        limits = ["prlimit"] + ["--%s=%s" % (name, value) for name, value in self.limits.items()] + ["--"]
+        return host_command(ns, ["/bin/sh", "-c", SETUP, "sandbox", self.scratch] + drop + limits + argv)
+
+    def close(self):
+        """Kill every process of the case's user, remove its files, free the uid."""
+        left = kill_uid(self.uid)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        try:
+            os.unlink(os.path.join(UID_DIR, str(self.uid)))
+        except FileNotFoundError:
+            pass
+        return left
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

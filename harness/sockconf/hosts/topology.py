@@ -1,0 +1,265 @@
+"""Topologies of test hosts: netns/NAME.topo files, built with iproute2 in batch mode.
+
+A topology file (see netns/pair.topo) lists switches, hosts, links, ports,
+routes, multicast routes and names.  Topology.up() turns it into one
+`ip -batch` run in the root namespace (namespaces and veth pairs created
+directly inside them) and one `ip -n NS -batch` per namespace (addresses,
+links up, routes), writes each host's own /etc files (hosts, nsswitch.conf,
+resolv.conf; netns.host_command binds them for each program) so that name
+lookup is deterministic and never leaves the namespace, and starts
+smcrouted where the file asks for multicast routing.  Topology.down()
+undoes all of it; `with Topology(...) as topo` does both.
+"""
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import time
+
+from sockconf.hosts.netns import ETC_NETNS, in_netns, kill_namespace_pids, write_file
+from sockconf.language.topofile import TUTORIAL_ADDRESS, TopologyError
+
+IP_TIMEOUT = 20.0          # seconds one `ip -batch` may take
+VIF_TIMEOUT = 5.0          # seconds smcrouted may take to install its VIFs
+RUNNING_TIMEOUT = 5.0      # seconds every interface may take to be RUNNING
+SIOCGIFFLAGS = 0x8913      # <linux/sockios.h>
+IFF_RUNNING = 0x40         # <net/if.h>
+
+
+def wait_running(names, deadline):
+    """In the calling thread's namespace: poll NAMES until each is RUNNING or
+    DEADLINE; returns those that are not."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        while True:
+            left = [n for n in names if not interface_flags(sock, n) & IFF_RUNNING]
+            if not left or time.monotonic() > deadline:
+                return left
+            time.sleep(0.001)
+
+
+def interface_flags(sock, name):
+    request = struct.pack("16sH14x", name.encode()[:15], 0)
+    try:
+        return struct.unpack("16sH14x", fcntl.ioctl(sock.fileno(), SIOCGIFFLAGS, request))[1]
+    except OSError:
+        return 0
+def run_ip(args, batch=None):
+    """Run `ip ARGS` (with BATCH on stdin); raise TopologyError naming the failure."""
+    proc = subprocess.run(["ip"] + args, input=batch, capture_output=True, text=True, timeout=IP_TIMEOUT)
+    if proc.returncode != 0:
+        raise TopologyError("ip %s failed: %s\n%s" % (" ".join(args), proc.stderr.strip(), batch or ""))
+    return proc.stdout
+
+
+def run_ip_parallel(jobs):
+    """Run several `ip ARGS` with their batches at once; raise on the first failure."""
+    procs = [(args, batch, subprocess.Popen(["ip"] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, text=True)) for args, batch in jobs]
+    errors = []
+    for args, batch, proc in procs:
+        _, err = proc.communicate(batch, timeout=IP_TIMEOUT)
+        if proc.returncode != 0:
+            errors.append("ip %s failed: %s\n%s" % (" ".join(args), err.strip(), batch))
+    if errors:
+        raise TopologyError("\n".join(errors))
+
+
+class Topology:
+    """One instance of a Spec: namespaces named PREFIX-HOST, built and torn down."""
+
+    def __init__(self, spec, prefix, tmpdir, names=None):
+        self.spec = spec
+        self.prefix = prefix
+        self.tmpdir = tmpdir
+        self.names = dict(spec.names, **(names or {}))
+        self.created = []         # namespaces that exist now
+        self.daemons = []         # Popen of smcrouted
+        self.timings = {}
+
+    def ns(self, node):
+        return "%s-%s" % (self.prefix, node)
+
+    def address(self, host):
+        return self.spec.address(host)
+
+    def __enter__(self):
+        self.up()
+        return self
+
+    def __exit__(self, *exc):
+        self.down()
+
+    def up(self):
+        """Build everything; on failure undo what was built and re-raise."""
+        started = time.monotonic()
+        try:
+            self._write_etc()
+            self._root_batch()
+            run_ip_parallel([(["-n", self.ns(node), "-batch", "-"], self._node_batch(node))
+                             for node in self.spec.switches + self.spec.hosts])
+            for node in self.spec.forwarders:
+                in_netns(self.ns(node), write_file, "/proc/sys/net/ipv4/ip_forward", "1")
+            for node in {host for host, _ in self.spec.tutorial}:
+                # Several hosts carry the tutorial's address: a datagram from
+                # it is not a martian on the others.
+                in_netns(self.ns(node), write_file, "/proc/sys/net/ipv4/conf/all/accept_local", "1")
+            self._wait_running()
+            self.timings["netns"] = time.monotonic() - started
+            self._start_mrouting()
+        except BaseException:
+            self.down()
+            raise
+        self.timings["up"] = time.monotonic() - started
+
+    def interfaces(self, node):
+        """The interfaces of NODE the topology made: a host's ports, a switch's bridges and their ports."""
+        if node in self.spec.switches:
+            ports = [p for p in self.spec.ports if p.switch.partition("/")[0] == node]
+            return sorted({p.switch.partition("/")[2] or "br0" for p in ports}) + [self._switch_side(p) for p in ports]
+        return [p.ifname for p in self.spec.all_ports() if p.host == node]
+
+    def _wait_running(self):
+        """Wait (bounded) until every interface is RUNNING: the kernel sets
+        that once it has processed the carrier (linkwatch), and until then a
+        device may drop what is sent through it.  Under load that takes
+        long enough for a first datagram to be lost."""
+        deadline = time.monotonic() + RUNNING_TIMEOUT
+        for node in self.spec.switches + self.spec.hosts:
+            names = self.interfaces(node)
+            left = in_netns(self.ns(node), wait_running, names, deadline)
+            if left:
+                raise TopologyError("interfaces of %s not running after %.0f s: %s" % (
+                    node, RUNNING_TIMEOUT, " ".join(left)))
+
+    def _root_batch(self):
+        """One `ip -batch` in the root namespace: every namespace and veth pair."""
+        lines = ["netns add %s" % self.ns(n) for n in self.spec.switches + self.spec.hosts]
+        self.created = [self.ns(n) for n in self.spec.switches + self.spec.hosts]
+        veths = []
+        for left, right in self.spec.links:
+            veths.append("link add %s netns %s type veth peer name %s netns %s" % (
+                left.ifname, self.ns(left.host), right.ifname, self.ns(right.host)))
+        for port in self.spec.ports:
+            veths.append("link add %s netns %s type veth peer name %s netns %s" % (
+                port.ifname, self.ns(port.host), self._switch_side(port), self.ns(port.switch.split("/")[0])))
+        run_ip(["-batch", "-"], "\n".join(lines + veths) + "\n")
+
+    @staticmethod
+    def _switch_side(port):
+        return ("%s-%s" % (port.host, port.ifname))[:15]
+
+    def _node_batch(self, node):
+        lines = ["link set lo up"]
+        if node in self.spec.switches:
+            # A switch namespace holds one bridge per segment (port SWITCH or SWITCH/BRIDGE).
+            # No IGMP snooping: a bridge floods the group to every port, the router's too.
+            bridges = []
+            for port in self.spec.ports:
+                switch, _, bridge = port.switch.partition("/")
+                if switch != node:
+                    continue
+                bridge = bridge or "br0"
+                if bridge not in bridges:
+                    bridges.append(bridge)
+                    lines.append("link add %s type bridge mcast_snooping 0" % bridge)
+                    lines.append("link set %s up" % bridge)
+                lines.append("link set %s master %s" % (self._switch_side(port), bridge))
+                lines.append("link set %s%s up" % (self._switch_side(port), self._mtu()))
+            return "\n".join(lines) + "\n"
+        mine = [p for p in self.spec.all_ports() if p.host == node]
+        for port in mine:
+            lines.append("addr add %s dev %s" % (port.cidr, port.ifname))
+            lines.append("link set %s%s up" % (port.ifname, self._mtu()))
+        for host, ifname in self.spec.tutorial:
+            if host == node:
+                lines.append("addr add %s/32 dev %s noprefixroute" % (TUTORIAL_ADDRESS, ifname))
+        for host, prefix, via in self.spec.routes:
+            if host == node:
+                lines.append("route add %s via %s" % (prefix, via))
+        if len(mine) == 1:
+            # Multicast leaves through the host's only interface: no default route.
+            lines.append("route add 224.0.0.0/4 dev %s" % mine[0].ifname)
+        return "\n".join(lines) + "\n"
+
+    def _mtu(self):
+        return " mtu %d" % self.spec.mtu if self.spec.mtu else ""
+
+    def _write_etc(self):
+        """hosts/nsswitch.conf/resolv.conf per host: files only, no DNS."""
+        for host in self.spec.hosts:
+            etc = os.path.join(ETC_NETNS, self.ns(host))
+            os.makedirs(etc, exist_ok=True)
+            lines = ["127.0.0.1\tlocalhost"]
+            for name, target in sorted(self.names.items()):
+                lines.append("%s\t%s" % (self.spec.address(target), name))
+            write_file(os.path.join(etc, "hosts"), "\n".join(lines) + "\n")
+            write_file(os.path.join(etc, "nsswitch.conf"), "hosts: files\nnetworks: files\n")
+            write_file(os.path.join(etc, "resolv.conf"), "# sockconf: no DNS inside the test network\n")
+
+    def _start_mrouting(self):
+        by_host = {}
+        for host, group, iif, oifs in self.spec.mroutes:
+            by_host.setdefault(host, []).append("mroute from %s group %s to %s" % (iif, group, " ".join(oifs)))
+        for host, routes in by_host.items():
+            started = time.monotonic()
+            conf = os.path.join(self.tmpdir, "%s.smcroute.conf" % self.ns(host))
+            write_file(conf, "\n".join(routes) + "\n")
+            ident = self.ns(host)
+            proc = subprocess.Popen(
+                ["ip", "netns", "exec", self.ns(host), "smcrouted", "-n", "-f", conf, "-i", ident,
+                 "-l", "err", "-P", os.path.join(self.tmpdir, ident + ".pid"),
+                 "-u", os.path.join(self.tmpdir, ident + ".sock")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            self.daemons.append(proc)
+            self._wait_vifs(proc, len({i for r in self.spec.mroutes if r[0] == host for i in [r[2]] + r[3]}))
+            self.timings["smcrouted"] = time.monotonic() - started
+
+    @staticmethod
+    def _wait_vifs(proc, count, timeout=VIF_TIMEOUT):
+        """Poll the daemon's /proc/PID/net/ip_mr_vif until COUNT VIFs exist."""
+        deadline = time.monotonic() + timeout
+        path = "/proc/%d/net/ip_mr_vif" % proc.pid
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise TopologyError("smcrouted exited with status %s" % proc.returncode)
+            try:
+                with open(path) as f:
+                    if len(f.read().splitlines()) - 1 >= count:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.002)
+        raise TopologyError("smcrouted did not install %d VIFs within %.0f s" % (count, timeout))
+
+    def down(self):
+        """Kill every process left in our namespaces, delete them and their files."""
+        started = time.monotonic()
+        for proc in self.daemons:
+            _kill_and_reap(proc)
+        self.daemons = []
+        kill_namespace_pids(self.created)
+        if self.created:
+            batch = "".join("netns del %s\n" % ns for ns in self.created)
+            subprocess.run(["ip", "-force", "-batch", "-"], input=batch, text=True,
+                           capture_output=True, timeout=IP_TIMEOUT)
+        for host in self.spec.hosts:
+            shutil.rmtree(os.path.join(ETC_NETNS, self.ns(host)), ignore_errors=True)
+        self.created = []
+        self.timings["down"] = time.monotonic() - started
+
+
+def _kill_and_reap(proc):
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+

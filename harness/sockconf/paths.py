@@ -1,0 +1,22 @@
+"""Where things are: the checkout, its folders, and the command line that
+starts sockconf itself (for the tools that run it as a child)."""
+import os
+import sys
+
+HARNESS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(HARNESS)
+BUILD = os.path.join(ROOT, "build")
+REPORTS = os.path.join(BUILD, "reports")
+CASE_DIR = os.path.join(ROOT, "tests", "cases")
+TOPO_DIR = os.path.join(ROOT, "netns")
+REFERENCE = os.path.join(BUILD, "bin")
+# `python3 -m sockconf` with harness/ on the path (sockconf/__main__.py puts it in PYTHONPATH for children).
+SELF = [sys.executable, "-m", "sockconf"]
+
+
+def child_environ(environ=None):
+    """ENVIRON (default: this process's) with harness/ first in PYTHONPATH, so SELF finds the package."""
+    env = dict(os.environ if environ is None else environ)
+    rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != HARNESS]
+    env["PYTHONPATH"] = os.pathsep.join([HARNESS] + rest)
+    return env

@@ -1,0 +1,130 @@
+"""The pytest plugin of the conformance suite, registered by name
+(`-p sockconf.plugin`); suite.py beside it is its one test function.
+
+`make conformance` (sockconf/cli.py) runs it; with harness/ on PYTHONPATH
+pytest runs it too:
+  python3 -m pytest -p sockconf.plugin harness/sockconf/plugin/suite.py -k tcp-echo
+Its settings (settings.py) come from the environment that cli.py sets.
+"""
+import os
+import signal
+import time
+
+import pytest
+
+
+from sockconf.reports import blame
+from sockconf.reports import summary
+from sockconf.hosts import ownership
+from sockconf import settings
+from sockconf.catalogue import PROGRAMS
+import sockconf.verbs  # noqa: F401  (registers the verbs that cases are checked against)
+from sockconf.language.cases import CaseErrors, load_all
+from sockconf.language.topofile import TOPO_DIR
+from sockconf.language.variants import planned, variant_id
+from sockconf import verdicts
+from sockconf.verdicts import Verdict
+
+# The suite's topologies, netns/*.topo (a teacher's own, of CASES=, are markers too, unregistered).
+TOPOLOGIES = sorted(name[:-len(".topo")] for name in os.listdir(TOPO_DIR) if name.endswith(".topo"))
+
+
+# What the plugin keeps on pytest's config (its public stash).
+OWNED_RUN = pytest.StashKey[str]()       # the run id, when pytest itself owns the run
+ROWS = pytest.StashKey[list]()           # a row per case run (plugin.row), in the controller
+STARTED = pytest.StashKey[float]()       # when the run began (time.monotonic)
+
+
+def _sigterm_to_interrupt(signum, frame):
+    raise KeyboardInterrupt("SIGTERM")
+
+
+def pytest_configure(config):
+    for name, what in (("tutorial", "cases that hold for the tutorial's listings"),
+                       ("spec", "cases of tests/SPEC.md's decisions")):
+        config.addinivalue_line("markers", "%s: %s" % (name, what))
+    for name in PROGRAMS:
+        config.addinivalue_line("markers", "%s: cases that start %s" % (name, name))
+    for name in TOPOLOGIES:
+        config.addinivalue_line("markers", "%s: cases on topology %s" % (name, name))
+    if hasattr(config, "workerinput"):
+        # A worker unwinds its case (teardown runs) on SIGTERM as on Ctrl-C.
+        signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
+        return
+    if not os.environ.get("SOCKCONF_RUN"):
+        signal.signal(signal.SIGTERM, ownership.terminate_run)
+        # Started as plain pytest: this process owns the run.
+        ownership.sweep()
+        rid = ownership.begin_run()
+        os.environ["SOCKCONF_RUN"] = rid
+        settings.current.cache_clear()
+        config.stash[OWNED_RUN] = rid
+    config.stash[ROWS] = []
+    config.stash[STARTED] = time.monotonic()
+    _CONFIG.append(config)
+
+
+def pytest_unconfigure(config):
+    rid = config.stash.get(OWNED_RUN, None)
+    if rid:
+        ownership.end_run(rid)
+
+
+def pytest_generate_tests(metafunc):
+    if "conformance_case" not in metafunc.fixturenames:
+        return
+    cfg = settings.current()
+    try:
+        cases = sorted(load_all(cfg.case_dirs), key=lambda c: -c.slow)   # slow cases start first
+    except CaseErrors as exc:
+        raise pytest.UsageError("the cases have errors:\n" + str(exc))
+    params = [pytest.param((case, vid, dirs), id=variant_id(case, vid),
+                           marks=[getattr(pytest.mark, name) for name in case_markers(case)])
+              for case, vid, dirs in planned(cases, cfg)]
+    metafunc.parametrize("conformance_case", params)
+
+
+def case_markers(case):
+    """pytest markers of a case: its verdict kind, its programs, its topology (-m tutorial, -m udpclient)."""
+    return [case.checks] + case.programs() + [case.topology]
+
+
+_CONFIG = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report):
+    """Collect one row per case run in the controller (xdist forwards reports)."""
+    if not _CONFIG:
+        return
+    props = dict(report.user_properties)
+    if "case" not in props:
+        return
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        _CONFIG[0].stash[ROWS].append(row(report, props))
+
+
+def row(report, props):
+    """A case run's row: the fields of a results.json record that the run knows."""
+    verdict = verdicts.of_pytest(report)
+    reason = ""
+    if verdict == Verdict.SPEC_FAIL:
+        reason = report.wasxfail.replace("reason: ", "", 1).partition("\n")[0]
+    elif verdict == Verdict.SKIPPED and isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2].replace("Skipped: ", "", 1)
+    return dict(props, programs=props["programs"].split(), verdict=verdict, reason=reason,
+                duration=round(report.duration, 3))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if hasattr(config, "workerinput") or not config.stash.get(ROWS, None):
+        return
+    cfg = settings.current()
+    rows = config.stash[ROWS]
+    blame.annotate(rows)       # for the summary and LABEL.results.json alike
+    times = os.times()
+    summary.write_results(rows, cfg, time.monotonic() - config.stash[STARTED],
+                          times.user + times.system + times.children_user + times.children_system)
+    text, path = summary.write_summary(rows, cfg, PROGRAMS)
+    terminalreporter.write_sep("=", "sockconf summary (also in %s)" % os.path.relpath(path))
+    terminalreporter.write(text)

@@ -1,0 +1,1 @@
+"""What runs report: the summary, JUnit, results.json, blame, HTML and charts."""

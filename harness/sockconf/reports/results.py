@@ -1,0 +1,139 @@
+"""results.json: one record per implementation x case x variant, in the
+documented, stable schema results.schema.json (version 1).  Every run
+writes one (build/reports/LABEL.results.json, its implementation named
+LABEL); make grade joins theirs, renamed, and makes grades.csv from it."""
+import csv
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import time
+
+from sockconf.catalogue import PROGRAMS
+from sockconf.paths import REPORTS, ROOT
+
+SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.schema.json")
+SCHEMA_ID = "sockconf-results/1"
+
+
+def path(label):
+    """Where a run labelled LABEL writes its results.json."""
+    return os.path.join(REPORTS, label + ".results.json")
+
+
+def suite_info():
+    """What exactly ran the cases: the suite's commit, the kernel, iproute2."""
+    commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+    iproute = subprocess.run(["ip", "-V"], capture_output=True, text=True).stdout.strip()
+    return {"version": commit, "kernel": platform.release(), "iproute2": iproute}
+
+
+def sha256(file_path):
+    h = hashlib.sha256()
+    with open(file_path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+def program_hashes(directory):
+    """{program: sha256 (16 hex digits), or None when DIRECTORY does not provide it}."""
+    return {p: (sha256(os.path.join(directory, p)) if os.path.isfile(os.path.join(directory, p)) else None)
+            for p in PROGRAMS}
+
+
+def record(name, row, detail, detail_path):
+    """One record of implementation NAME from a run's row (plugin.row, blame
+    annotated) and the run's result.json (DETAIL, at DETAIL_PATH)."""
+    failure = (detail or {}).get("failure") or {}
+    return {"implementation": name, "case": row["case"], "variant": row["variant"], "checks": row["checks"],
+            "title": row["title"], "programs": row["programs"], "verdict": row["verdict"],
+            "reason": (row.get("reason") or "").partition("\n")[0],
+            "blamed": row.get("blamed", []), "pair_only": row.get("pair_only", False),
+            "step": failure.get("step"), "message": failure.get("message"),
+            "expected": failure.get("expected"), "actual": failure.get("actual"),
+            "transcripts": failure.get("transcripts", []),
+            "duration": round(row.get("duration", 0.0), 3), "timing": (detail or {}).get("timing", []),
+            "rerun": (detail or {}).get("rerun", ""), "detail": detail_path}
+
+
+def document(implementations, records, shard=None):
+    return {"schema": SCHEMA_ID, "suite": suite_info(), "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "shard": shard, "implementations": implementations, "results": records}
+
+
+def read(file_path):
+    """A results.json document, validated."""
+    with open(file_path) as f:
+        doc = json.load(f)
+    validate(doc)
+    return doc
+
+
+def write(doc, file_path):
+    validate(doc)
+    with open(file_path, "w") as f:
+        json.dump(doc, f, indent=1)
+
+
+def validate(doc):
+    """Raise jsonschema.ValidationError when DOC does not follow results.schema.json."""
+    import jsonschema
+    with open(SCHEMA) as f:
+        jsonschema.validate(doc, json.load(f))
+
+
+def by_implementation(doc):
+    """{implementation name: its records}, every implementation of DOC present."""
+    out = {impl["name"]: [] for impl in doc["implementations"]}
+    for r in doc["results"]:
+        out[r["implementation"]].append(r)
+    return out
+
+
+def score(records, checks):
+    """passed/total over the cases of kind CHECKS: a case passes when every
+    variant of it passed (a skipped one, a program not provided, does not)."""
+    cases = {}
+    for r in records:
+        if r["checks"] == checks:
+            cases.setdefault(r["case"], []).append(r["verdict"])
+    passed = sum(1 for verdicts in cases.values() if all(v == "pass" for v in verdicts))
+    return "%d/%d" % (passed, len(cases))
+
+
+def program_score(records, program):
+    """passed/total of the runs where PROGRAM alone was under test; '-' when not provided."""
+    mine = [r for r in records if r["programs"] == [program] and r["verdict"] != "skipped"]
+    if not mine:
+        return "-"
+    return "%d/%d" % (sum(1 for r in mine if r["verdict"] == "pass"), len(mine))
+
+
+def together_score(records):
+    mine = [r for r in records if len(r["programs"]) > 1 and r["verdict"] != "skipped"]
+    return "%d/%d" % (sum(1 for r in mine if r["verdict"] == "pass"), len(mine)) if mine else "-"
+
+
+CSV_HEADER = ["implementation", "tutorial", "spec"] + list(PROGRAMS) + ["together", "pair_only_failures",
+                                                                       "wall_seconds"]
+
+
+def grade_rows(doc):
+    rows = []
+    records = by_implementation(doc)
+    for impl in doc["implementations"]:
+        mine = records[impl["name"]]
+        rows.append([impl["name"], score(mine, "tutorial"), score(mine, "spec")]
+                    + [program_score(mine, p) for p in PROGRAMS]
+                    + [together_score(mine), sum(1 for r in mine if r["pair_only"]), "%.1f" % impl["wall_seconds"]])
+    return rows
+
+
+def write_csv(doc, path):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(CSV_HEADER)
+        writer.writerows(grade_rows(doc))

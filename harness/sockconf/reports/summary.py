@@ -1,0 +1,86 @@
+"""The end-of-run summary: a program x case matrix, failures and skips with
+their reasons, and what exactly was tested (suite commit, a hash of each
+program, kernel and iproute2 versions), printed and written as Markdown."""
+import json
+import os
+import time
+
+from sockconf.reports import blame
+from sockconf.hosts import sandbox
+from sockconf.run.engine import program_env
+
+from sockconf.paths import REPORTS, ROOT
+from sockconf.reports import results
+from sockconf.verdicts import Verdict
+
+
+def write_results(rows, cfg, wall_seconds, cpu_seconds):
+    """LABEL.results.json: the run's rows (blame annotated) as results.json
+    records of one implementation named LABEL, each with its result.json."""
+    directory = cfg.impl or cfg.ref
+    implementation = {"name": cfg.label, "path": directory, "status": "ran", "error": None,
+                      "programs": results.program_hashes(directory), "wall_seconds": round(wall_seconds, 2),
+                      "cpu_seconds": round(cpu_seconds, 2)}
+    records = []
+    for row in sorted(rows, key=lambda r: (r["case"], r["variant"])):
+        detail_path = os.path.join(ROOT, row["artifacts"], "result.json") if row.get("artifacts") else None
+        detail = None
+        if detail_path and os.path.exists(detail_path):
+            with open(detail_path) as f:
+                detail = json.load(f)
+        records.append(results.record(cfg.label, row, detail, os.path.relpath(detail_path, REPORTS) if detail else None))
+    path = results.path(cfg.label)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    results.write(results.document([implementation], records), path)
+    return path
+
+
+def provenance(cfg, programs):
+    suite = results.suite_info()
+    lines = ["- suite commit: `%s`" % suite["version"],
+             "- kernel: `%s`" % suite["kernel"],
+             "- iproute2: `%s`" % suite["iproute2"],
+             "- programs under test: `%s`" % (cfg.impl or cfg.ref + " (reference)"),
+             "- strict (spec cases count): %s" % ("yes" if cfg.strict or not cfg.impl else "no"),
+             "- programs run as: an unprivileged user of their own per case, no capabilities, "
+             "no_new_privs, a private /tmp",
+             "- limits: %s" % sandbox.describe_limits(cfg.limits),
+             "- environment: %s" % " ".join("`%s=%s`" % kv for kv in sorted(program_env(cfg.path).items())),
+             "- date: %s" % time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())]
+    hashes = results.program_hashes(cfg.impl or cfg.ref)
+    lines += ["  - `%s`: %s" % (p, "sha256 " + hashes[p] if hashes[p] else "not provided") for p in programs]
+    return lines
+
+
+def write_summary(rows, cfg, programs):
+    """The Markdown summary: per case, each program's result where it alone
+    was under test, and the result of programs together with whom it blames
+    (ROWS annotated by blame.annotate)."""
+    cases = sorted({r["case"] for r in rows})
+    used = [p for p in programs if blame.per_program(rows, p)]
+    header = "| case | checks | " + " | ".join(used) + " | programs together |"
+    lines = ["# sockconf conformance: %s" % cfg.label, ""] + provenance(cfg, programs) + [
+             "", "A program's column counts the runs where it alone was under test; a failure of programs "
+             "together names the programs that also failed alone, or says that only the pair fails.", "",
+             header, "|" + "---|" * (len(used) + 3)]
+    for case in cases:
+        mine = [r for r in rows if r["case"] == case]
+        cells = [" ".join(sorted({str(r["verdict"]) for r in blame.per_program(mine, p)})) for p in used]
+        pairs = " ".join("%s: %s" % (" + ".join(blame.programs_of(r)), blame.pair_mark(r))
+                         for r in blame.together(mine))
+        lines.append("| %s | %s | %s | %s |" % (case, mine[0]["checks"], " | ".join(cells), pairs))
+    counts = {v: sum(1 for r in rows if r["verdict"] == v) for v in Verdict}
+    lines += ["", "%d passed, %d failed, %d skipped, %d spec cases failed (not counted without STRICT=1)" % (
+        counts[Verdict.PASS], counts[Verdict.FAIL], counts[Verdict.SKIPPED], counts[Verdict.SPEC_FAIL])]
+    notes = [r for r in rows if r["verdict"] != Verdict.PASS]
+    if notes:
+        lines += ["", "| case | variant | result | reason |", "|---|---|---|---|"]
+        for r in sorted(notes, key=lambda r: (r["case"], r["variant"])):
+            reason = (r["reason"] or "see the failure report above").replace("|", "/").splitlines()
+            lines.append("| %s | %s | %s | %s |" % (r["case"], r["variant"], r["verdict"], reason[0] if reason else ""))
+    text = "\n".join(lines) + "\n"
+    os.makedirs(REPORTS, exist_ok=True)
+    path = os.path.join(REPORTS, cfg.label + ".md")
+    with open(path, "w") as f:
+        f.write(text)
+    return text, path

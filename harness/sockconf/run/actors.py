@@ -1,0 +1,88 @@
+"""What a case's actors share: the timeline their events go on, and the
+shape of an actor (a program under test, program.Program, or a scripted
+peer of the harness, peer.Peer)."""
+import threading
+import time
+from dataclasses import asdict, dataclass
+
+
+STEP_KINDS = ("step", "failed")     # the harness's events of a step: it began, it failed
+
+
+@dataclass
+class Event:
+    """One thing that happened in a case run.  TEXT is for a person; the
+    other fields are for every view that draws or checks events."""
+    t: float                 # seconds from the case's start
+    actor: str               # a program, a peer, or "harness"
+    kind: str                # start, out, stdin, exit, signal, send, recv, sendto, recvfrom, step, failed, ...
+    text: str
+    step: str = None         # FILE:LINE of the step that was running
+    size: int = None         # bytes sent or received
+    remote: str = None       # ADDRESS:PORT of the other end of a message
+    local: str = None        # ADDRESS:PORT it went to on this end (a datagram's destination)
+
+    def as_dict(self):
+        return {k: (round(v, 4) if k == "t" else v) for k, v in asdict(self).items() if v is not None}
+
+
+class Timeline:
+    """Events of one case, with times from the case's start."""
+
+    def __init__(self):
+        self.t0 = time.monotonic()
+        self.events = []
+        self.step = None         # FILE:LINE of the step running now (the engine sets it)
+        self.lock = threading.Lock()
+
+    def now(self):
+        return time.monotonic() - self.t0
+
+    def add(self, actor, kind, text, at=None, **fields):
+        """Record an event (FIELDS: size, remote, local, step); returns its time."""
+        t = self.now() if at is None else at
+        fields.setdefault("step", self.step)
+        with self.lock:
+            self.events.append(Event(t, actor, kind, text, **fields))
+        return t
+
+    def sorted_events(self):
+        with self.lock:
+            return sorted(self.events, key=lambda e: e.t)
+
+    def render(self):
+        """timeline.txt: an event a line; a step's lines name it by FILE:LINE."""
+        return "".join("%9.4f  %-6s %-8s %s%s\n" % (e.t, e.actor, e.kind, e.step + ": " if e.kind in STEP_KINDS else "",
+                                                   e.text) for e in self.sorted_events())
+
+
+class Actor:
+    """One actor of a case, on HOST (network namespace NS); a context
+    manager that stops it on leaving."""
+    kind = "actor"
+
+    def __init__(self, timeline, name, host, ns):
+        self.timeline = timeline
+        self.name = name
+        self.host = host
+        self.ns = ns
+
+    def note(self, kind, text, at=None, **fields):
+        return self.timeline.add(self.name, kind, text, at, **fields)
+
+    def describe(self):
+        """One line for a report: who this is and where it runs."""
+        raise NotImplementedError
+
+    def summary(self):
+        """One line for a report: what it did."""
+        raise NotImplementedError
+
+    def stop(self):
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -1,0 +1,69 @@
+"""The settings of a run, held once.  sockconf.py makes them from its
+options and passes them to pytest (and its xdist workers) through the
+environment; everything else reads them with current().
+
+  SOCKCONF_IMPL       folder of the programs under test (unset: the reference)
+  SOCKCONF_REF        folder of the reference programs (default build/bin)
+  SOCKCONF_CASES      shell patterns of case names to run, space separated
+  SOCKCONF_CASE_DIRS  teachers' folders of cases and topologies (CASES=), space separated
+  SOCKCONF_STRICT     1: spec cases fail the run for IMPL too
+  SOCKCONF_LABEL      name of this run's reports under build/reports/
+  SOCKCONF_RUN        run id shared by the controller and its xdist workers
+  SOCKCONF_LIMITS     limits of programs under test over the defaults ("as=unlimited,cpu=60")
+  SOCKCONF_PATH       folders put in front of the programs' PATH
+  SOCKCONF_PCAP       1: record every link of every case with tcpdump
+"""
+import functools
+import os
+from dataclasses import dataclass, field
+
+from sockconf.hosts.sandbox import parse_limits
+
+from sockconf.paths import ROOT
+
+
+@dataclass
+class Settings:
+    impl: str = None
+    ref: str = os.path.join(ROOT, "build", "bin")
+    cases: list = field(default_factory=list)
+    case_dirs: list = field(default_factory=list)
+    strict: bool = False
+    label: str = "conformance"
+    run: str = ""
+    limits_text: str = ""
+    path: str = ""
+    pcap: bool = False
+
+    @property
+    def limits(self):
+        return parse_limits(self.limits_text)
+
+    def environ(self):
+        """The environment variables that carry these settings."""
+        return {"SOCKCONF_IMPL": self.impl or "", "SOCKCONF_REF": self.ref,
+                "SOCKCONF_CASES": " ".join(self.cases), "SOCKCONF_CASE_DIRS": " ".join(self.case_dirs),
+                "SOCKCONF_STRICT": "1" if self.strict else "0", "SOCKCONF_LABEL": self.label,
+                "SOCKCONF_RUN": self.run, "SOCKCONF_LIMITS": self.limits_text, "SOCKCONF_PATH": self.path,
+                "SOCKCONF_PCAP": "1" if self.pcap else "0"}
+
+
+def from_environ(env):
+    impl = env.get("SOCKCONF_IMPL") or None
+    return Settings(
+        impl=os.path.abspath(impl) if impl else None,
+        ref=os.path.abspath(env.get("SOCKCONF_REF") or Settings.ref),
+        cases=(env.get("SOCKCONF_CASES") or "").split(),
+        case_dirs=[os.path.abspath(d) for d in (env.get("SOCKCONF_CASE_DIRS") or "").split()],
+        strict=env.get("SOCKCONF_STRICT") == "1",
+        label=env.get("SOCKCONF_LABEL") or "conformance",
+        run=env.get("SOCKCONF_RUN") or "",
+        limits_text=env.get("SOCKCONF_LIMITS") or "",
+        path=env.get("SOCKCONF_PATH") or "",
+        pcap=env.get("SOCKCONF_PCAP") == "1")
+
+
+@functools.lru_cache(maxsize=None)
+def current():
+    """This process's settings (read from the environment once)."""
+    return from_environ(os.environ)

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""make bench: speed of the harness (and, with --designs, of the server designs).
+
+Topologies: median set-up plus tear-down of each topology over REPS runs,
+against the targets of the harness issue.  Suite: the whole conformance run's
+wall time against its single longest case (target: at most 1.15 times).
+Grading (bench_grade.py): implementations per minute and CPU per
+implementation, 1 to 20 submissions.
+Writes build/bench/topologies.csv and prints a table.
+"""
+import csv
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+
+from sockconf.paths import ROOT, SELF
+from sockconf.reports import junit
+
+from sockconf.hosts import ownership
+from sockconf.language.topofile import parse_spec
+from sockconf.hosts.topology import Topology
+
+TARGETS_MS = {"pair": 12.0, "lan": 30.0, "routed": 50.0}
+SUITE_RATIO_TARGET = 1.15   # the whole suite's wall time over its longest case
+REPS = 20
+OUT = os.path.join(ROOT, "build", "bench")
+
+
+def bench_topologies(rid):
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="sockconf-bench-") as tmp:
+        for name in ("pair", "lan", "routed"):
+            spec = parse_spec(name)
+            totals, ups, downs = [], [], []
+            for i in range(REPS):
+                topo = Topology(spec, "sc%s-%s%02d" % (rid, name[0], i), tmp)
+                t0 = time.monotonic()
+                topo.up()
+                t1 = time.monotonic()
+                topo.down()
+                t2 = time.monotonic()
+                ups.append(t1 - t0)
+                downs.append(t2 - t1)
+                totals.append(t2 - t0)
+            rows.append({"topology": name, "hosts": len(spec.hosts), "up_ms": 1000 * statistics.median(ups),
+                         "down_ms": 1000 * statistics.median(downs), "median_ms": 1000 * statistics.median(totals),
+                         "min_ms": 1000 * min(totals), "max_ms": 1000 * max(totals),
+                         "target_ms": TARGETS_MS[name]})
+    return rows
+
+
+def bench_suite():
+    started = time.monotonic()
+    proc = subprocess.run([*SELF, "run", "--label", "bench"],
+                          capture_output=True, text=True, timeout=600)
+    wall = time.monotonic() - started
+    longest = max((seconds, name) for name, seconds, _ in junit.testcases(junit.path("bench")))
+    return proc.returncode, wall, longest
+
+
+def main(argv=None):
+    os.makedirs(OUT, exist_ok=True)
+    with ownership.owned_run() as rid:
+        rows = bench_topologies(rid)
+    with open(os.path.join(OUT, "topologies.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print("topology set-up + tear-down, median of %d (ms)" % REPS)
+    print("%-8s %5s %8s %8s %8s %8s %8s %8s  %s" % ("topology", "hosts", "up", "down", "median", "min", "max",
+                                                   "target", "verdict"))
+    failed = False
+    for r in rows:
+        ok = r["median_ms"] <= r["target_ms"]
+        failed |= not ok
+        print("%-8s %5d %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f  %s" % (
+            r["topology"], r["hosts"], r["up_ms"], r["down_ms"], r["median_ms"], r["min_ms"], r["max_ms"],
+            r["target_ms"], "ok" if ok else "OVER TARGET"))
+    status, wall, (longest, name) = bench_suite()
+    ratio = wall / longest
+    print("\nwhole suite: %.1f s wall, longest case %s %.1f s, ratio %.2f (target <= %.2f) %s%s" % (
+        wall, name, longest, ratio, SUITE_RATIO_TARGET, "ok" if ratio <= SUITE_RATIO_TARGET else "OVER TARGET",
+        "" if status == 0 else "  (the suite FAILED: exit %d)" % status))
+    with open(os.path.join(OUT, "suite.csv"), "w") as f:
+        f.write("wall_s,longest_case,longest_s,ratio\n%.2f,%s,%.2f,%.3f\n" % (wall, name, longest, ratio))
+    from sockconf.tools import bench_grade
+    bench_grade.main(OUT)
+    print("\nserver designs, connections per second:")
+    from sockconf.tools import bench_designs
+    with ownership.owned_run() as rid:
+        bench_designs.main(rid)
+    return 0
+

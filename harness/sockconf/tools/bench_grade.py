@@ -1,0 +1,59 @@
+"""make bench, grading: implementations validated per minute on this
+machine and the CPU seconds each costs (harness and programs), for folders
+of 1, 5, 10 and 20 copies of the reference; target 10 per minute."""
+import csv
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from sockconf.paths import ROOT, SELF
+SIZES = (1, 5, 10, 20)
+TARGET_PER_MINUTE = 10.0
+
+
+def grade(count, top):
+    """Grade COUNT copies of the reference; (wall seconds, [CPU seconds per implementation])."""
+    subs = os.path.join(top, "subs-%d" % count)
+    for i in range(count):
+        shutil.copytree(os.path.join(ROOT, "build", "bin"), os.path.join(subs, "ref-%02d" % i))
+    out = os.path.join(top, "out-%d" % count)
+    started = time.monotonic()
+    proc = subprocess.run([*SELF, "grade", "run", subs, "--out", out],
+                          capture_output=True, text=True, timeout=3600)
+    wall = time.monotonic() - started
+    if proc.returncode != 0:
+        raise RuntimeError("grade failed: %s" % proc.stderr[-2000:])
+    with open(os.path.join(out, "results.json")) as f:
+        doc = json.load(f)
+    failed = [r for r in doc["results"] if r["verdict"] not in ("pass", "skipped")]
+    if failed:
+        raise RuntimeError("the reference failed while graded: %s" % failed[:3])
+    return wall, [i["cpu_seconds"] for i in doc["implementations"]]
+
+
+def main(out_dir):
+    rows = []
+    top = tempfile.mkdtemp(prefix="sockconf-bench-grade-", dir=os.path.join(ROOT, "build"))
+    try:
+        for count in SIZES:
+            wall, cpu = grade(count, top)
+            rows.append({"implementations": count, "wall_s": round(wall, 1),
+                         "per_minute": round(60.0 * count / wall, 2),
+                         "cpu_s_per_implementation": round(sum(cpu) / len(cpu), 1)})
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+    with open(os.path.join(out_dir, "grading.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print("\ngrading copies of the reference (make grade, %d cores):" % (os.cpu_count() or 1))
+    print("%15s %8s %11s %14s  %s" % ("implementations", "wall s", "per minute", "CPU s / impl", "target"))
+    for r in rows:
+        print("%15d %8.1f %11.2f %14.1f  %s" % (r["implementations"], r["wall_s"], r["per_minute"],
+                                                r["cpu_s_per_implementation"],
+                                                "ok" if r["per_minute"] >= TARGET_PER_MINUTE else "BELOW %.0f/min"
+                                                % TARGET_PER_MINUTE))
+    return rows

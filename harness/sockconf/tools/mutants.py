@@ -1,0 +1,187 @@
+"""The suite tests itself: build each mutant of tests/mutants/mutants.list
+(a reference program with one behaviour changed by one sed expression), run
+the suite against it with STRICT=1, and require that some case fails.
+
+A mutant's IMPL directory holds only the mutated program, so only the cases
+of that program run, alone against scripted peers and paired with the
+reference's other programs.  Prints the score; exits 1 when a mutant
+survives, a case rejects no mutant, or a mutant cannot be built.
+"""
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import time
+
+from sockconf.paths import ROOT, SELF
+from sockconf.catalogue import WORKERS
+from sockconf.reports import junit
+from sockconf.verdicts import Verdict
+LIST = os.path.join(ROOT, "tests", "mutants", "mutants.list")
+BUILD = os.path.join(ROOT, "build", "mutants")
+PARALLEL = 8
+
+
+def parse_list(path=LIST):
+    """[(name, program, file, sed expression, what is wrong)]."""
+    mutants = []
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            m = re.match(r"^(\S+)\s+(\S+)\s+'([^']*)'\s+--\s+(.*)$", line.rstrip("\n"))
+            if not m:
+                raise SystemExit("%s:%d: expected NAME PROGRAM[:FILE] 'SED' -- WHAT IS WRONG" % (path, lineno))
+            name, target, sed, what = m.groups()
+            program, _, source = target.partition(":")
+            mutants.append((name, program, source or program + ".c", sed, what))
+    return mutants
+
+
+def mutated_sources(name, source, sed):
+    """Copy src/ to build/mutants/NAME/src and apply SED to SOURCE, which it
+    must change.  Returns the mutant's top folder."""
+    top = os.path.join(BUILD, name)
+    shutil.rmtree(top, ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "src"), os.path.join(top, "src"))
+    shutil.copytree(os.path.join(ROOT, "tests", "unit"), os.path.join(top, "tests", "unit"))
+    path = os.path.join(top, "src", source)
+    with open(path) as f:
+        before = f.read()
+    subprocess.run(["sed", "-i", "-e", sed, path], check=True)
+    with open(path) as f:
+        if f.read() == before:
+            raise RuntimeError("sed expression changed nothing in %s" % source)
+    return top
+
+
+def build(name, program, source, sed):
+    """The mutated PROGRAM (and its worker) compiled into build/mutants/NAME/bin."""
+    top = mutated_sources(name, source, sed)
+    # A design server comes with its worker program, both from the mutated sources.
+    programs = [program] + ([WORKERS[program]] if program in WORKERS else [])
+    cc = make(top, ["build/bin/" + prog for prog in programs])
+    if cc.returncode != 0:
+        raise RuntimeError("does not compile:\n" + cc.stdout + cc.stderr)
+    return os.path.join(top, "build", "bin")
+
+
+def make(top, targets):
+    """The project's own Makefile (its compile lines, its flags) run on the mutated copy in TOP."""
+    # WERROR= : a mutant may leave a variable unused, a warning and not an error.
+    return subprocess.run(["make", "-s", "-C", top, "-f", os.path.join(ROOT, "Makefile"), "WERROR="] + targets,
+                          capture_output=True, text=True, timeout=300)
+
+
+def run_unit(name, source, sed):
+    """Build the CUnit tests against a mutated helper: they must fail."""
+    try:
+        top = mutated_sources(name, source, sed)
+    except RuntimeError as exc:
+        return "error", str(exc), set()
+    binary = os.path.join(top, "build", "unit", "test_sockutil")
+    cc = make(top, ["build/unit/test_sockutil"])
+    if cc.returncode != 0:
+        return "error", "does not compile:\n" + cc.stdout + cc.stderr, set()
+    proc = subprocess.run(["unshare", "--net", binary], capture_output=True, text=True, timeout=60)
+    failed = sorted(set(re.findall(r"Test: (.*?) \.\.\.FAILED", proc.stdout)))
+    if proc.returncode != 0:
+        return "rejected", "", {"unit: " + (", ".join(failed) or "crashed (status %d)" % proc.returncode)}
+    return "SURVIVED", "the unit tests still pass", set()
+
+
+def failed_cases(junit_file):
+    """Names of the cases that failed in a JUnit file."""
+    return {name.split("/")[0] for name, verdict in junit.verdicts(junit_file).items() if verdict == Verdict.FAIL}
+
+
+SPEC = os.path.join(ROOT, "tests", "SPEC.md")
+
+
+def spec_table_problems(killers):
+    """Rows of SPEC.md's line-by-line tables whose named mutants no named
+    case rejected: the table must say what the suite really does."""
+    problems = []
+    with open(SPEC) as f:
+        lines = f.read().split("\n")
+    start = lines.index("## The listings line by line")
+    for lineno, line in enumerate(lines[start:], start + 1):
+        if line.startswith("## ") and lineno > start + 1:
+            break
+        cells = line.split(" | ")
+        if len(cells) != 3 or not line.startswith("| "):
+            continue
+        cases = set(re.findall(r"\b([a-z0-9]+(?:-[a-z0-9]+)+)\b", cells[1]))
+        for mutant in re.findall(r"\b([a-z0-9]+(?:-[a-z0-9]+)+)\b", cells[2]):
+            if mutant in killers and not killers[mutant] & cases:
+                problems.append("line %d: %s is rejected by %s, none of %s" % (
+                    lineno, mutant, " ".join(sorted(killers[mutant])) or "no case", " ".join(sorted(cases))))
+            elif mutant not in killers:
+                problems.append("line %d: no mutant named %s" % (lineno, mutant))
+    return problems
+
+
+def run_one(mutant):
+    name, program, source, sed, what = mutant
+    started = time.monotonic()
+    if program == "unit":
+        verdict, detail, killers = run_unit(name, source, sed)
+        return name, verdict, detail, killers, time.monotonic() - started
+    try:
+        bindir = build(name, program, source, sed)
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        return name, "error", str(exc), set(), 0.0
+    label = "mutant-" + name
+    log = os.path.join(BUILD, name, "suite.log")
+    with open(log, "w") as out:
+        proc = subprocess.run([*SELF, "run", "--impl", bindir,
+                               "--strict", "--label", label, "--workers", "4"],
+                              stdout=out, stderr=subprocess.STDOUT, timeout=300)
+    junit_file = junit.path(label)
+    killers = failed_cases(junit_file) if os.path.exists(junit_file) else set()
+    if proc.returncode == 1 and killers:
+        verdict = "rejected"
+    elif proc.returncode == 0:
+        verdict = "SURVIVED"
+    else:
+        verdict = "error"
+    return name, verdict, "exit %d, log %s" % (proc.returncode, os.path.relpath(log, ROOT)), killers, \
+        time.monotonic() - started
+
+
+def main(only=None):
+    import sockconf.verbs  # noqa: F401  (registers the verbs)
+    from sockconf.language.cases import load_all
+    mutants = [m for m in parse_list() if not only or re.fullmatch(only.replace("*", ".*"), m[0])]
+    started = time.monotonic()
+    results = []
+    with concurrent.futures.ThreadPoolExecutor(PARALLEL) as pool:
+        for result in pool.map(run_one, mutants):
+            name, verdict, detail, killers, secs = result
+            what = next(m[4] for m in mutants if m[0] == name)
+            print("%-34s %-9s %5.1fs  %s" % (name, verdict, secs, what))
+            if verdict != "rejected":
+                print("    %s" % detail)
+            else:
+                print("    rejected by: %s" % " ".join(sorted(killers)))
+            results.append(result)
+    rejected = sum(1 for r in results if r[1] == "rejected")
+    status = 0 if rejected == len(results) else 1
+    print("\nmutation score: %d/%d mutants rejected (%.0f %%) in %.0f s" % (
+        rejected, len(results), 100.0 * rejected / max(1, len(results)), time.monotonic() - started))
+    if not only:
+        problems = spec_table_problems({r[0]: r[3] for r in results})
+        for problem in problems:
+            print("tests/SPEC.md: %s" % problem)
+        if problems:
+            status = 1
+        killed_by_any = set().union(*(r[3] for r in results)) if results else set()
+        idle = [c.name for c in load_all() if c.name not in killed_by_any]
+        if idle:
+            print("cases that reject no mutant (add a mutant they catch): %s" % " ".join(idle))
+            status = 1
+        else:
+            print("every case rejects at least one mutant")
+    print("%d passed, %d failed" % (rejected, len(results) - rejected))
+    return status

@@ -1,0 +1,153 @@
+"""Verbs of process architecture, read from /proc and polled until the
+step's deadline: how many processes a server is, which of them holds a
+connection, which wait in accept(), and what is left when it ends."""
+import os
+import signal
+import time
+
+from sockconf.hosts import procfs
+from sockconf.language.cases import DEFAULT_WITHIN
+from sockconf.run.peer import Peer
+from sockconf.hosts.procfs import describe_pids
+from sockconf.language.registry import verb
+from sockconf.run.stepfail import StepFailed
+
+
+def tree(proc):
+    """Live (non-zombie) pids and zombie pids of PROC's process tree; the
+    live ones are remembered in PROC.seen_pids (for `gone`)."""
+    live, zombies = [], []
+    for pid in proc.pids():
+        state = procfs.process_state(pid)
+        if state is not None:
+            (zombies if state == "Z" else live).append(pid)
+    proc.seen_pids.update(live)
+    return live, zombies
+
+
+def holders(proc, peer):
+    """Pids of PROC's tree holding the server side of PEER's connection, or
+    None while the server has no such socket."""
+    sockets = procfs.tcp_sockets("/proc/%d/net/tcp" % proc.proc.pid)
+    mine = [s for s in sockets if s.remote_port == peer.port and s.state != "LISTEN" and s.inode != "0"]
+    if not mine:
+        return None
+    target = mine[-1].fd_target
+    return [pid for pid in tree(proc)[0] if target in procfs.open_sockets(pid)]
+
+
+@verb("tree", "N:count", "program",
+      "X's process tree (X and its descendants, zombies not counted) has N processes")
+def tree_(run, step, deadline):
+    proc, want = run.actor(step), step.a.n
+
+    def check():
+        live, _ = tree(proc)
+        return None if len(live) == want else live
+    live = run.poll(deadline, check)
+    run.timeline.add(step.actor, "tree", "processes %s" % (live or "as expected"))
+    if live is not None:
+        raise StepFailed("wrong number of processes in %s's tree" % step.actor,
+                         expected="%d processes" % want, actual="%d: %s" % (len(live), describe_pids(live)))
+
+
+@verb("zombies", "", "program", "no child of X's tree is left unreaped")
+def zombies(run, step, deadline):
+    proc = run.actor(step)
+    left = run.poll(deadline, lambda: tree(proc)[1] or None)
+    if left:
+        raise StepFailed("children left unreaped", expected="no zombie", actual="zombies %s" % left)
+
+
+@verb("gone", "", "program", "every process seen in X's tree by an earlier step has ended (no orphans)",
+      after="tree zombies holds distinct-holders accepting kill-worker")
+def gone(run, step, deadline):
+    proc = run.actor(step)
+    left = run.poll(deadline, lambda: [p for p in proc.seen_pids if os.path.exists("/proc/%d" % p)
+                                       and not procfs.is_zombie(p)] or None)
+    if left:
+        raise StepFailed("processes of %s's tree outlived it" % step.actor, expected="none left",
+                         actual=describe_pids(left))
+
+
+@verb("kill-worker", "", "program", "SIGKILL to one of X's workers (the lowest pid)")
+def kill_worker(run, step, deadline):
+    proc = run.actor(step)
+    workers = sorted(p for p in tree(proc)[0] if p != proc.proc.pid)
+    if not workers:
+        raise StepFailed("no worker to kill", expected="a worker process", actual="none")
+    os.kill(workers[0], signal.SIGKILL)
+    run.timeline.add(step.actor, "signal", "SIGKILL to worker %d" % workers[0])
+
+
+@verb("holds", "PEER:peer", "program",
+      "the server side of PEER's connection is held by exactly one process: a worker (`by=server`: X itself)",
+      options="by:holder")
+def holds(run, step, deadline):
+    proc, peer = run.actor(step), run.actors[step.a.peer]
+    by = step.opts.get("by", "worker")
+
+    def check():
+        found = holders(proc, peer)
+        if found is None or len(found) != 1:
+            return found or []
+        return None if (found[0] == proc.proc.pid) == (by == "server") else found
+    found = run.poll(deadline, check)
+    if found is not None:
+        raise StepFailed("the connection of %s is not held by exactly one %s" % (step.a.peer, by),
+                         expected="one %s process" % by,
+                         actual="held by %s (server is %d)" % (describe_pids(found) or "nobody", proc.proc.pid))
+
+
+@verb("distinct-holders", "PEER:peer...", "program", "each of these connections sits in a process of its own")
+def distinct_holders(run, step, deadline):
+    proc = run.actor(step)
+    peers = [run.actors[name] for name in step.a.peer]
+
+    def check():
+        held = [holders(proc, p) for p in peers]
+        flat = [h[0] for h in held if h and len(h) == 1]
+        return None if len(flat) == len(peers) and len(set(flat)) == len(flat) else held
+    held = run.poll(deadline, check)
+    if held is not None:
+        raise StepFailed("the connections are not each held by a process of their own",
+                         expected="%d distinct processes" % len(peers),
+                         actual=", ".join("%s: %s" % (n, h) for n, h in zip(step.a.peer, held)))
+
+
+@verb("accepting", "N:count", "program",
+      "exactly N processes of X's tree wait in `accept()` on the listening socket, and X itself does not")
+def accepting(run, step, deadline):
+    proc, want = run.actor(step), step.a.n
+
+    def check():
+        waiting = [p for p in tree(proc)[0] if procfs.in_accept(p)]
+        return None if len(waiting) == want and proc.proc.pid not in waiting else waiting
+    waiting = run.poll(deadline, check)
+    if waiting is not None:
+        raise StepFailed("the processes waiting in accept() are not %d workers" % want,
+                         expected="%d workers in accept(), the server not" % want,
+                         actual="in accept(): %s (server is %d)" % (describe_pids(waiting) or "none", proc.proc.pid))
+
+
+@verb("echo-burst", "HOST:host TARGET:target PORT:port COUNT:count BYTES:bytes...", "label",
+      "COUNT connections in a row from HOST, each echoing BYTES within `within=` of its start; with `tree=X` "
+      "X's processes must not change", options="tree:started")
+def echo_burst(run, step, deadline):
+    target, data = run.target(step.a.target), run.data(step.a.bytes)
+    watch = run.actors[step.opts["tree"]] if "tree" in step.opts else None
+    before = sorted(tree(watch)[0]) if watch else None
+    within = step.opts.get("within", DEFAULT_WITHIN)
+    for i in range(step.a.count):
+        deadline = time.monotonic() + within      # each connection's own bound
+        with Peer(run.timeline, "%s#%d" % (step.actor, i + 1), step.a.host, run.topo.ns(step.a.host)) as peer:
+            peer.quiet = i > 0
+            peer.tcp_connect(target, step.a.port, deadline)
+            peer.send(data)
+            got = peer.recv_exact(len(data), deadline)
+        if got != data:
+            raise StepFailed("connection %d of %d: echo differs" % (i + 1, step.a.count), expected=data, actual=got)
+        if watch and sorted(tree(watch)[0]) != before:
+            raise StepFailed("after connection %d of %d the processes changed" % (i + 1, step.a.count),
+                             expected=describe_pids(before), actual=describe_pids(sorted(tree(watch)[0])))
+    run.timeline.add(step.actor, "burst", "%d connections echoed %d bytes each" % (step.a.count, len(data)))

@@ -1,0 +1,48 @@
+"""The outcome of one case run, defined once and spelled the same from the
+run to JUnit, the run's results, results.json, grades.csv and the pages.
+
+  pass       every step held
+  fail       a step did not hold (a tutorial case, or a spec case under STRICT=1)
+  spec-fail  a spec case did not hold for an implementation; counted apart without STRICT=1
+  skipped    not run: a program under test is not provided
+  error      not run: the implementation's run could not start or did not end in its bound
+"""
+import enum
+
+
+class Verdict(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    SPEC_FAIL = "spec-fail"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+    def __str__(self):
+        return self.value
+
+
+# The verdicts a program is blamed for.
+FAILURES = (Verdict.FAIL, Verdict.SPEC_FAIL)
+# How pytest's junitxml marks a spec case that failed (pytest.xfail).
+XFAIL_TYPE = "pytest.xfail"
+
+
+def of_pytest(report):
+    """The verdict of a pytest TestReport of a case run (its call phase, or a setup that did not pass)."""
+    if report.passed:
+        return Verdict.PASS
+    if report.skipped:
+        return Verdict.SPEC_FAIL if hasattr(report, "wasxfail") else Verdict.SKIPPED
+    return Verdict.FAIL if report.when == "call" else Verdict.ERROR
+
+
+def of_junit(testcase):
+    """The verdict of a JUnit <testcase> element that pytest wrote."""
+    if testcase.find("failure") is not None:
+        return Verdict.FAIL
+    if testcase.find("error") is not None:
+        return Verdict.ERROR
+    skipped = testcase.find("skipped")
+    if skipped is not None:
+        return Verdict.SPEC_FAIL if skipped.get("type") == XFAIL_TYPE else Verdict.SKIPPED
+    return Verdict.PASS
