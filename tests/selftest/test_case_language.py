@@ -195,3 +195,12 @@ def test_a_teachers_folder_joins_the_suite():
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 passed, 0 failed" in proc.stdout
+
+
+def test_a_topology_naming_an_undeclared_host_is_refused(tmp_path):
+    """A teacher's topology is checked before anything runs: a link to a host
+    no `host` line declares (a typo) is an error, not a new host."""
+    (tmp_path / "duo.topo").write_text("host a\nhost b\nlink a eth0 198.18.0.1/24  bb eth0 198.18.0.2/24\n")
+    proc = check(tmp_path, HEADER.replace("topology pair", "topology duo") + GOOD_STEPS + TRANSCRIPT)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "host 'bb' is not declared" in proc.stderr, proc.stderr

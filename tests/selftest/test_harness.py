@@ -23,6 +23,7 @@ from sockconf.hosts import netns, sandbox
 from sockconf.paths import REFERENCE as REF
 from sockconf.paths import SELF as SOCKCONF
 from sockconf.reports import junit
+from sockconf.verdicts import Verdict
 
 
 def run(args, timeout=120, **kw):
@@ -76,7 +77,7 @@ def test_impl_with_one_broken_program_fails_exactly_its_cases(impl):
                 "tcp-server-short-then-close", "--label", "self-impl"])
     assert proc.returncode == 1, proc.stdout
     got = results("self-impl")
-    failed = {k for k, v in got.items() if v == "failed"}
+    failed = {k for k, v in got.items() if v == Verdict.FAIL}
     assert failed, got
     # Every failure is a run in which tcpclient was the implementation's.
     for name in failed:
@@ -84,8 +85,8 @@ def test_impl_with_one_broken_program_fails_exactly_its_cases(impl):
         assert variant in ("impl", "tcpclient-impl"), name
         assert case.startswith("tcp-client") or case == "tcp-echo", name
     # ...and the reference tcpclient with their server passes, as do their server's own cases.
-    assert got.get("tcp-echo/tcpserver-impl") == "passed"
-    assert got.get("tcp-server-exact-bytes/impl") == "passed" and got.get("tcp-server-reset/impl") == "passed"
+    assert got.get("tcp-echo/tcpserver-impl") == Verdict.PASS
+    assert got.get("tcp-server-exact-bytes/impl") == Verdict.PASS and got.get("tcp-server-reset/impl") == Verdict.PASS
     assert "tcp-echo/tcpclient-impl" in failed
 
 
@@ -98,10 +99,10 @@ def test_a_program_that_cannot_run_fails_its_own_cases_and_the_run_goes_on(impl)
     assert "cannot run: not executable" in proc.stdout
     assert "cannot run: neither an ELF program nor a script" in proc.stdout
     got = results("self-unrunnable")
-    assert got["tcp-client-no-argument/impl"] == "passed"
-    assert got["udp-server-exact-bytes/impl"] == "failed"
-    assert got["udp-client-exact-bytes/impl"] == "failed"
-    assert got["udp-echo-address/udpserver-impl"] == "failed"
+    assert got["tcp-client-no-argument/impl"] == Verdict.PASS
+    assert got["udp-server-exact-bytes/impl"] == Verdict.FAIL
+    assert got["udp-client-exact-bytes/impl"] == Verdict.FAIL
+    assert got["udp-echo-address/udpserver-impl"] == Verdict.FAIL
 
 
 def test_missing_program_is_skipped_as_not_provided(impl):
@@ -111,7 +112,7 @@ def test_missing_program_is_skipped_as_not_provided(impl):
     assert proc.returncode == 0, proc.stdout
     assert "not provided (their cases are skipped): mcastclient" in proc.stdout
     got = results("self-missing")
-    assert got == {"mcast-client-reads/impl": "skipped", "mcast-server-datagram/impl": "passed"}
+    assert got == {"mcast-client-reads/impl": Verdict.SKIPPED, "mcast-server-datagram/impl": Verdict.PASS}
 
 
 @pytest.mark.parametrize("args, message", [
@@ -140,7 +141,7 @@ def test_a_user_who_is_not_root_gets_the_same_verdicts(unprivileged_user):
     proc = subprocess.run(as_user + ["--label", "rootless"], capture_output=True, text=True, timeout=300, cwd=tree)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr
     verdicts = junit.verdicts(os.path.join(tree, "build", "reports", "rootless.junit.xml"))
-    assert verdicts and set(verdicts.values()) == {"passed"}, verdicts
+    assert verdicts and set(verdicts.values()) == {Verdict.PASS}, verdicts
     # a hostile program is contained the same way: kill -9 -1 reaches its case only
     hostile = run_hostile_as(as_user, tree, "kills-everything")
     assert hostile.returncode == 1, hostile.stdout + hostile.stderr
@@ -196,7 +197,7 @@ def test_two_runs_of_impl_at_once_keep_their_reports_apart(impl):
     new = sorted(set(os.listdir(os.path.join(ROOT, "build", "reports"))) - before)
     assert len([n for n in new if n.startswith("impl-") and n.endswith(".md")]) == 2, new
     for name in (n for n in new if n.endswith(".junit.xml")):
-        assert set(junit.verdicts(os.path.join(ROOT, "build", "reports", name)).values()) == {"passed"}
+        assert set(junit.verdicts(os.path.join(ROOT, "build", "reports", name)).values()) == {Verdict.PASS}
 
 
 @pytest.mark.parametrize("delay", [2, 5, 9])
@@ -286,14 +287,15 @@ def test_descriptor_passing_server_posing_as_multiple_accept_fails(tmp_path):
     # case must reject it at the step that looks at who waits in accept().
     src = tmp_path / "src"
     shutil.copytree(os.path.join(ROOT, "src"), src)
-    server = src / "sendmsgserver.c"
-    text = server.read_text().replace('#define WHO "Sendmsgserver"', '#define WHO "Acceptserver"')
-    for line in ('printf("Iteration: #%ld\\n", i);', 'printf(" waiting on accept()\\n");',
-                 'printf("accept() is OK and completed successfully!\\n");',
-                 'printf("Passed the descriptor to a worker\\n");'):
-        assert line in text, line
-        text = text.replace(line, ";")
-    server.write_text(text)
+    # The per-connection lines: the shared serving loop's (design.c) and the hand-over's.
+    for source, lines in (("design.c", ('printf("Iteration: #%ld\\n", i);', 'printf(" waiting on accept()\\n");',
+                                        'printf("accept() is OK and completed successfully!\\n");')),
+                          ("sendmsgserver.c", ('printf("Passed the descriptor to a worker\\n");',))):
+        text = (src / source).read_text().replace('#define WHO "Sendmsgserver"', '#define WHO "Acceptserver"')
+        for line in lines:
+            assert line in text, line
+            text = text.replace(line, ";")
+        (src / source).write_text(text)
     impl = tmp_path / "impl"
     impl.mkdir()
     for name, source in (("acceptserver", "sendmsgserver.c"), ("recvmsgworker", "recvmsgworker.c")):
@@ -395,7 +397,7 @@ def test_lf_reruns_only_what_failed_and_markers_select(impl):
     os.chmod(impl / "udpclient", 0o644)                     # udpclient cannot run: its cases fail
     first = run(["run", "--impl", str(impl), "--case", "udp-client-* tcp-client-no-argument", "--label", "self-lf"])
     assert first.returncode == 1
-    failed = {k for k, v in results("self-lf").items() if v == "failed"}
+    failed = {k for k, v in results("self-lf").items() if v == Verdict.FAIL}
     assert failed and all(k.startswith("udp-client-") for k in failed), failed
     again = subprocess.run(["make", "-s", "conformance", "NODEPS=1", "IMPL=%s" % impl, "LF=1"], cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
@@ -417,5 +419,5 @@ def test_the_summary_blames_only_the_broken_program(impl):
     header = next(l for l in open(os.path.join(ROOT, "build", "reports", "self-blame.md")) if l.startswith("| case |"))
     names = [c.strip() for c in header.strip().strip("|").split("|")]
     column = dict(zip(names, cells))
-    assert column["tcpserver"] == "pass" and column["tcpclient"] == "FAIL", column
-    assert column["programs together"] == "tcpclient + tcpserver: FAIL (tcpclient)", column
+    assert column["tcpserver"] == "pass" and column["tcpclient"] == "fail", column
+    assert column["programs together"] == "tcpclient + tcpserver: fail (tcpclient)", column

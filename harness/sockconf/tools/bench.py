@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""make bench: speed of the harness (and, with --designs, of the server designs).
+"""make bench: speed of the harness, of grading and of the server designs.
 
 Topologies: median set-up plus tear-down of each topology over REPS runs,
 against the targets of the harness issue.  Suite: the whole conformance run's
 wall time against its single longest case (target: at most 1.15 times).
 Grading (bench_grade.py): implementations per minute and CPU per
 implementation, 1 to 20 submissions.
-Writes build/bench/topologies.csv and prints a table.
+Designs (bench_designs.py): connections per second of each server design.
+Writes build/bench/*.csv and prints tables; exits 1 when a target is missed
+(the suite's ratio, a topology's median), after printing every figure.
 """
 import csv
 import os
@@ -80,6 +82,7 @@ def main(argv=None):
             r["target_ms"], "ok" if ok else "OVER TARGET"))
     status, wall, (longest, name) = bench_suite()
     ratio = wall / longest
+    failed |= ratio > SUITE_RATIO_TARGET or status != 0
     print("\nwhole suite: %.1f s wall, longest case %s %.1f s, ratio %.2f (target <= %.2f) %s%s" % (
         wall, name, longest, ratio, SUITE_RATIO_TARGET, "ok" if ratio <= SUITE_RATIO_TARGET else "OVER TARGET",
         "" if status == 0 else "  (the suite FAILED: exit %d)" % status))
@@ -91,5 +94,7 @@ def main(argv=None):
     from sockconf.tools import bench_designs
     with ownership.owned_run() as rid:
         bench_designs.main(rid)
-    return 0
+    if failed:
+        print("\nbench: a target was missed (see OVER TARGET above)")
+    return 1 if failed else 0
 
