@@ -66,3 +66,79 @@ def test_chart_marks_the_failing_step_where_it_failed():
     assert len(failing) == 1 and failing[0].get("data-step") == "x.case:9"
     failed_row = msc.TOP + msc.ROW * 7          # the 8th event: when the step failed, not when it began (5th)
     assert int(failing[0].find(SVG + "line").get("y1")) == failed_row
+
+
+# Every verb that checks the programs, made to fail: the case's last step is
+# the check, and the run must fail there (not earlier, not only at a transcript).
+# A program that makes zombies (spawnserver) and one that leaves an orphan
+# (acceptserver) stand in for the wrong programs those checks are for.
+LISTEN_3111 = "srv  start a tcpserver\nnet  tcp-state a 3111 LISTEN\n"
+CONNECTED = LISTEN_3111 + "cli  tcp-connect b a 3111\n"
+MUST_FAIL = {
+    "nft-dropped": 'fw   nft-drop a "udp dport 9"\nfw   nft-dropped a 1 within=1\n',
+    "tree": "srv  start a tcpserver\nsrv  tree 2 within=1\n",
+    "zombies": "srv  start a spawnserver\nsrv  tree 2\nsrv  tree 1\nsrv  zombies within=1\n",
+    "gone": "srv  start a acceptserver\nsrv  tree 2\nsrv  signal KILL\nsrv  gone within=1\n",
+    "holds": "srv  start a iserver\nnet  tcp-state a 12345 LISTEN\ncli  tcp-connect b a 12345\nsrv  holds cli within=1\n",
+    "distinct-holders": "srv  start a select\nnet  tcp-state a 2020 LISTEN\nc1   tcp-connect b a 2020\n"
+                        "c2   tcp-connect b a 2020\nsrv  distinct-holders c1 c2 within=1\n",
+    "accepting": "srv  start a iserver\nnet  tcp-state a 12345 LISTEN\nsrv  accepting 1 within=1\n",
+    "echo-burst": LISTEN_3111 + 'net  echo-burst b a 3111 1 "x" within=1\n',
+    "expect": 'srv  start a tcpserver\nsrv  expect "a line it never prints" within=1\n',
+    "exit": "srv  start a tcpserver\nsrv  exit 0 within=1\n",
+    "running": "srv  start a tcpclient\nsrv  running for=2\n",
+    "stopped": "srv  start a tcpserver\nsrv  stopped within=1\n",
+    "tcp-refused": LISTEN_3111 + "cli  tcp-refused b a 3111\n",
+    "recv": CONNECTED + 'cli  recv "x" within=1\n',
+    "recv-eof": CONNECTED + "cli  recv-eof within=1\n",
+    "recv-reset": CONNECTED + "cli  recv-reset within=1\n",
+    "recv-nothing": CONNECTED + 'cli  send "\\0"*100\ncli  recv-nothing for=2\n',
+    "tcp-state": LISTEN_3111 + "net  tcp-state a 3111 TIME_WAIT within=1\n",
+    "backlog": LISTEN_3111 + "net  backlog a 3111 7 within=1\n",
+    "udp-recv": 'p    udp-bind a 7000\np    udp-recv "x" within=1\n',
+    "mcast-recv": 'p    mcast-join a 226.1.1.1 4321\np    mcast-recv "x" within=1\n',
+    "udp-nothing": 'p    udp-bind a 7000\nq    udp-bind b\nq    udp-send a 7000 "x"\np    udp-nothing for=2\n',
+    # actions that check too: nothing to connect to, nothing to accept
+    "tcp-connect": "cli  tcp-connect b a 4444\n",
+    "accept": "p    tcp-listen a 4444\np    accept within=1\n",
+}
+STAND_INS = {"spawnserver": "#!/bin/sh\nsleep 0.5 &\nexec sleep 60\n",      # a child it never reaps
+             "acceptserver": "#!/bin/sh\nsleep 60 &\nexec sleep 61\n"}      # a child that outlives it
+
+
+def test_every_check_verb_is_made_to_fail_here():
+    import sockconf.verbs  # noqa: F401  (registers the verbs)
+    from sockconf.language import registry
+    checks = {v.name for v in registry.VERBS.values() if v.checks}
+    assert checks <= set(MUST_FAIL), "check verbs without a case that makes them fail: %s" % sorted(checks - set(MUST_FAIL))
+
+
+def test_each_check_fails_at_its_own_step(tmp_path):
+    import json
+    import os
+    import shutil
+    from sockconf.paths import REFERENCE, ROOT
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    for verb, steps in MUST_FAIL.items():
+        actors = sorted({line.split()[0] for line in steps.splitlines() if line.split()[1] == "start"})
+        transcripts = "".join("\n[transcript %s]\nnothing%%SPlike%%SPthis\n" % a for a in actors)
+        (cases / ("can-fail-%s.case" % verb)).write_text(MCAST_HEADER + steps + transcripts)
+    impl = tmp_path / "impl"
+    shutil.copytree(REFERENCE, impl)
+    for program, script in STAND_INS.items():
+        (impl / program).write_text(script)
+        os.chmod(impl / program, 0o755)
+    proc = subprocess.run(SOCKCONF + ["run", "--impl", str(impl), "--strict", "--cases", str(cases), "--case",
+                                      "can-fail-*", "--label", "selfcheck-can-fail"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr
+    wrong = []
+    for verb, steps in MUST_FAIL.items():
+        last = len(MCAST_HEADER.splitlines()) + len(steps.splitlines())
+        result = os.path.join(ROOT, "build", "artifacts", "selfcheck-can-fail", "can-fail-%s.impl" % verb, "result.json")
+        failure = json.load(open(result)).get("failure") or {}
+        if failure.get("line") != last:
+            wrong.append("%s: failed at line %s (%s), not at its check, line %d" % (
+                verb, failure.get("line"), failure.get("message"), last))
+    assert not wrong, "\n".join(wrong)

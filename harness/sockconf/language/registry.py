@@ -59,6 +59,7 @@ class Verb:
     required: tuple = ()
     usage_hint: str = ""
     after: tuple = ()      # verbs one of which must come earlier on the same actor (else nothing to check)
+    checks: bool = False   # it checks something of the programs (tests/selftest/test_checks_fail.py makes each fail)
 
     def usage(self):
         words = [ACTOR_LETTERS[self.actor], self.name]
@@ -86,11 +87,12 @@ def parse_signature(text):
     return params
 
 
-def verb(name, signature, actor, doc, options="", required="", after=""):
+def verb(name, signature, actor, doc, options="", required="", after="", checks=False):
     """Declare verb NAME with the decorated function as its handler:
     handler(run, step, deadline) -> the time of its event, or None (now).
     AFTER: verbs one of which an earlier step on the same actor must use,
-    for a verb that checks what they saw (the case refuses otherwise)."""
+    for a verb that checks what they saw (the case refuses otherwise).
+    CHECKS: the verb checks the programs (it can fail), it does not only act."""
     if actor not in ACTOR_KINDS:
         raise ValueError("unknown actor kind %r" % actor)
 
@@ -101,7 +103,7 @@ def verb(name, signature, actor, doc, options="", required="", after=""):
                 raise ValueError("unknown option type %r" % kind)
         VERBS[name] = Verb(name, parse_signature(signature), actor, doc, handler,
                            handler.__module__.rpartition(".")[2], opts, tuple(required.split()),
-                           after=tuple(after.split()))
+                           after=tuple(after.split()), checks=checks)
         return handler
     return register
 

@@ -28,7 +28,7 @@ def nft_drop(run, step, deadline):
     run.timeline.add("harness", "nft", "host %s drops (%s): %s" % (step.a.host, hook, step.a.match))
 
 
-@verb("nft-dropped", "HOST:host N:count", "label", "exactly N packets were dropped on HOST so far (polled)")
+@verb("nft-dropped", "HOST:host N:count", "label", "exactly N packets were dropped on HOST so far (polled)", checks=True)
 def nft_dropped(run, step, deadline):
     def count():
         listing = nft(run, step.a.host, ["list", "table", "inet", NFT_TABLE])

@@ -37,7 +37,7 @@ def holders(proc, peer):
 
 
 @verb("tree", "N:count", "program",
-      "X's process tree (X and its descendants, zombies not counted) has N processes")
+      "X's process tree (X and its descendants, zombies not counted) has N processes", checks=True)
 def tree_(run, step, deadline):
     proc, want = run.actor(step), step.a.n
 
@@ -51,7 +51,7 @@ def tree_(run, step, deadline):
                          expected="%d processes" % want, actual="%d: %s" % (len(live), describe_pids(live)))
 
 
-@verb("zombies", "", "program", "no child of X's tree is left unreaped")
+@verb("zombies", "", "program", "no child of X's tree is left unreaped", checks=True)
 def zombies(run, step, deadline):
     proc = run.actor(step)
     left = run.poll(deadline, lambda: tree(proc)[1] or None)
@@ -60,7 +60,7 @@ def zombies(run, step, deadline):
 
 
 @verb("gone", "", "program", "every process seen in X's tree by an earlier step has ended (no orphans)",
-      after="tree zombies holds distinct-holders accepting kill-worker")
+      after="tree zombies holds distinct-holders accepting kill-worker", checks=True)
 def gone(run, step, deadline):
     proc = run.actor(step)
     left = run.poll(deadline, lambda: [p for p in proc.seen_pids if os.path.exists("/proc/%d" % p)
@@ -82,7 +82,7 @@ def kill_worker(run, step, deadline):
 
 @verb("holds", "PEER:peer", "program",
       "the server side of PEER's connection is held by exactly one process: a worker (`by=server`: X itself)",
-      options="by:holder")
+      options="by:holder", checks=True)
 def holds(run, step, deadline):
     proc, peer = run.actor(step), run.actors[step.a.peer]
     by = step.opts.get("by", "worker")
@@ -99,7 +99,7 @@ def holds(run, step, deadline):
                          actual="held by %s (server is %d)" % (describe_pids(found) or "nobody", proc.proc.pid))
 
 
-@verb("distinct-holders", "PEER:peer...", "program", "each of these connections sits in a process of its own")
+@verb("distinct-holders", "PEER:peer...", "program", "each of these connections sits in a process of its own", checks=True)
 def distinct_holders(run, step, deadline):
     proc = run.actor(step)
     peers = [run.actors[name] for name in step.a.peer]
@@ -116,7 +116,7 @@ def distinct_holders(run, step, deadline):
 
 
 @verb("accepting", "N:count", "program",
-      "exactly N processes of X's tree wait in `accept()` on the listening socket, and X itself does not")
+      "exactly N processes of X's tree wait in `accept()` on the listening socket, and X itself does not", checks=True)
 def accepting(run, step, deadline):
     proc, want = run.actor(step), step.a.n
 
@@ -132,7 +132,7 @@ def accepting(run, step, deadline):
 
 @verb("echo-burst", "HOST:host TARGET:target PORT:port COUNT:count BYTES:bytes...", "label",
       "COUNT connections in a row from HOST, each echoing BYTES within `within=` of its start; with `tree=X` "
-      "X's processes must not change", options="tree:started")
+      "X's processes must not change", options="tree:started", checks=True)
 def echo_burst(run, step, deadline):
     target, data = run.target(step.a.target), run.data(step.a.bytes)
     watch = run.actors[step.opts["tree"]] if "tree" in step.opts else None

@@ -51,7 +51,7 @@ def start(run, step, deadline):
     return proc.start_time
 
 
-@verb("expect", "LINE:line", "program", "wait until X prints this whole line (after the previous expected one)")
+@verb("expect", "LINE:line", "program", "wait until X prints this whole line (after the previous expected one)", checks=True)
 def expect(run, step, deadline):
     proc = run.actor(step)
     line = run.subst(step.a.line)
@@ -74,7 +74,7 @@ def eof(run, step, deadline):
     run.actor(step).type(CTRL_D)
 
 
-@verb("exit", "STATUS:status", "program", "wait for X to exit with STATUS")
+@verb("exit", "STATUS:status", "program", "wait for X to exit with STATUS", checks=True)
 def exit_(run, step, deadline):
     proc = run.actor(step)
     got = proc.wait_exit(deadline)
@@ -88,7 +88,7 @@ def exit_(run, step, deadline):
     return when
 
 
-@verb("running", "", "program", "X must still be running S seconds later", options="for:seconds", required="for")
+@verb("running", "", "program", "X must still be running S seconds later", options="for:seconds", required="for", checks=True)
 def running(run, step, deadline):
     seconds = step.opts["for"]
     nothing_for(seconds, run.actor(step).wait_exit, "exited while it should still run",
@@ -101,7 +101,7 @@ def signal_(run, step, deadline):
 
 
 @verb("stopped", "", "program",
-      "X is stopped (state T in /proc): Ctrl-Z is `signal STOP`, `stopped`, then `bg` is `signal CONT`")
+      "X is stopped (state T in /proc): Ctrl-Z is `signal STOP`, `stopped`, then `bg` is `signal CONT`", checks=True)
 def stopped(run, step, deadline):
     pid = run.actor(step).proc.pid
     state = run.poll(deadline, lambda: None if procfs.process_state(pid) == "T"

@@ -31,7 +31,7 @@ def tcp_connect(run, step, deadline):
     return run.timeline.now()
 
 
-@verb("tcp-refused", "HOST:host TARGET:target PORT:port", "places", "the connection must be refused")
+@verb("tcp-refused", "HOST:host TARGET:target PORT:port", "places", "the connection must be refused", checks=True)
 def tcp_refused(run, step, deadline):
     if connect(run, step, deadline):
         raise StepFailed("connection accepted", expected="refused", actual="connected")
@@ -52,7 +52,7 @@ def send(run, step, deadline):
     run.actor(step).send(run.data(step.a.bytes))
 
 
-@verb("recv", "BYTES:bytes...", "peer", "receive exactly these bytes (no more, no fewer, in any pieces)")
+@verb("recv", "BYTES:bytes...", "peer", "receive exactly these bytes (no more, no fewer, in any pieces)", checks=True)
 def recv(run, step, deadline):
     expected = run.data(step.a.bytes)
     got = run.actor(step).recv_exact(len(expected), deadline)
@@ -71,18 +71,18 @@ def stream_end(run, step, deadline, want):
                          actual=actual)
 
 
-@verb("recv-eof", "", "peer", "the other side closes next")
+@verb("recv-eof", "", "peer", "the other side closes next", checks=True)
 def recv_eof(run, step, deadline):
     stream_end(run, step, deadline, "eof")
 
 
-@verb("recv-reset", "", "peer", "the other side resets the connection next")
+@verb("recv-reset", "", "peer", "the other side resets the connection next", checks=True)
 def recv_reset(run, step, deadline):
     stream_end(run, step, deadline, "reset")
 
 
 @verb("recv-nothing", "", "peer", "nothing arrives and the connection stays open for S seconds",
-      options="for:seconds", required="for")
+      options="for:seconds", required="for", checks=True)
 def recv_nothing(run, step, deadline):
     stream_end(run, step, time.monotonic() + step.opts["for"], "open")
 
@@ -99,7 +99,7 @@ def reset(run, step, deadline):
 
 @verb("tcp-state", "HOST:host PORT:port STATE:state", "label",
       "a socket of local PORT on HOST reaches STATE (polled); with `count=N` exactly N sockets are in it "
-      "(0: a reset connection is gone)", options="count:count")
+      "(0: a reset connection is gone)", options="count:count", checks=True)
 def tcp_state(run, step, deadline):
     want = step.opts.get("count")
 
@@ -123,7 +123,7 @@ def tcp_state(run, step, deadline):
 
 
 @verb("backlog", "HOST:host PORT:port N:count", "label",
-      "the socket listening on PORT of HOST has the `listen()` backlog N (ss's Send-Q)")
+      "the socket listening on PORT of HOST has the `listen()` backlog N (ss's Send-Q)", checks=True)
 def backlog(run, step, deadline):
     def backlogs():
         out = subprocess.run(["ip", "netns", "exec", run.topo.ns(step.a.host), "ss", "-Hltn",

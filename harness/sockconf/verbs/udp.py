@@ -70,19 +70,19 @@ def receive(run, step, deadline, to_group=False):
 
 @verb("udp-recv", "BYTES:bytes...", "peer",
       "one datagram of exactly these bytes (`size=N`: N bytes that begin with them, the rest left open)",
-      options="src:source ttl:count size:count")
+      options="src:source ttl:count size:count", checks=True)
 def udp_recv(run, step, deadline):
     receive(run, step, deadline)
 
 
 @verb("mcast-recv", "BYTES:bytes...", "peer",
       "one datagram sent to the group P joined (its destination address checked), its IP TTL checked with `ttl=N`",
-      options="src:source ttl:count size:count")
+      options="src:source ttl:count size:count", checks=True)
 def mcast_recv(run, step, deadline):
     receive(run, step, deadline, to_group=True)
 
 
-@verb("udp-nothing", "", "peer", "no datagram for S seconds", options="for:seconds", required="for")
+@verb("udp-nothing", "", "peer", "no datagram for S seconds", options="for:seconds", required="for", checks=True)
 def udp_nothing(run, step, deadline):
     seconds = step.opts["for"]
     nothing_for(seconds, run.actor(step).udp_recv, "a datagram arrived", "nothing for %g s" % seconds,
