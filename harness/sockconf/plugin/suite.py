@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from sockconf import settings
+from sockconf.reports import results
 from sockconf.run.engine import CaseRun, program_env
 from sockconf.hosts.sandbox import Sandbox, SandboxError, run_state_dir, stage
 from sockconf.settings import ROOT
@@ -40,8 +41,8 @@ def rerun_command(case, vid, cfg):
 def save_record(path, case, vid, run):
     """result.json of one run, beside its artifacts (every run, passed or not)."""
     os.makedirs(path, exist_ok=True)
-    record = dict(run.record(), case=case.name, variant=vid, checks=case.checks, source=case.relpath,
-                  rerun=run.rerun)
+    record = dict(run.record(), schema=results.RUN_SCHEMA_ID, case=case.name, variant=vid, checks=case.checks,
+                  source=case.relpath, rerun=run.rerun)
     with open(os.path.join(path, "result.json"), "w") as f:
         json.dump(record, f)
 

@@ -15,6 +15,9 @@ from sockconf.paths import REPORTS, ROOT
 
 SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.schema.json")
 SCHEMA_ID = "sockconf-results/1"
+# result.json, one case run's detail (a record's `detail` names it)
+RUN_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run.schema.json")
+RUN_SCHEMA_ID = "sockconf-run/1"
 
 
 def path(label):
@@ -78,11 +81,19 @@ def write(doc, file_path):
         json.dump(doc, f, indent=1)
 
 
-def validate(doc):
-    """Raise jsonschema.ValidationError when DOC does not follow results.schema.json."""
+def validate(doc, schema=SCHEMA):
+    """Raise jsonschema.ValidationError when DOC does not follow SCHEMA (results.schema.json)."""
     import jsonschema
-    with open(SCHEMA) as f:
+    with open(schema) as f:
         jsonschema.validate(doc, json.load(f))
+
+
+def read_run(file_path):
+    """A case run's result.json, validated against run.schema.json."""
+    with open(file_path) as f:
+        detail = json.load(f)
+    validate(detail, RUN_SCHEMA)
+    return detail
 
 
 def by_implementation(doc):

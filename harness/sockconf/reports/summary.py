@@ -1,7 +1,6 @@
 """The end-of-run summary: a program x case matrix, failures and skips with
 their reasons, and what exactly was tested (suite commit, a hash of each
 program, kernel and iproute2 versions), printed and written as Markdown."""
-import json
 import os
 import time
 
@@ -26,8 +25,7 @@ def write_results(rows, cfg, wall_seconds, cpu_seconds):
         detail_path = os.path.join(ROOT, row["artifacts"], "result.json") if row.get("artifacts") else None
         detail = None
         if detail_path and os.path.exists(detail_path):
-            with open(detail_path) as f:
-                detail = json.load(f)
+            detail = results.read_run(detail_path)
         records.append(results.record(cfg.label, row, detail, os.path.relpath(detail_path, REPORTS) if detail else None))
     path = results.path(cfg.label)
     os.makedirs(os.path.dirname(path), exist_ok=True)
