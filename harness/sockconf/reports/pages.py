@@ -7,6 +7,7 @@ import os
 
 from sockconf.reports import msc
 from sockconf.reports import results
+from sockconf.verdicts import FAILURES, Verdict
 
 STYLE = """body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:2px 4px;font-size:12px}th{background:#eee;cursor:pointer}
@@ -18,12 +19,14 @@ var d=t.getAttribute('data-dir')==='1'?-1:1;t.setAttribute('data-dir',d===1?'1':
 r.sort(function(x,y){var a=x.cells[n].getAttribute('data-key')||x.cells[n].textContent,
 c=y.cells[n].getAttribute('data-key')||y.cells[n].textContent;var p=parseFloat(a),q=parseFloat(c);
 if(!isNaN(p)&&!isNaN(q))return d*(p-q);return d*a.localeCompare(c);});r.forEach(function(e){b.appendChild(e);});}"""
-ORDER = ("fail", "error", "spec-fail", "skipped", "pass")
-LETTERS = {"pass": "&#10003;", "fail": "F", "error": "E", "spec-fail": "S", "skipped": "&ndash;"}
+# Verdicts from the worst; a verdict's value is also its CSS class.
+ORDER = (Verdict.FAIL, Verdict.ERROR, Verdict.SPEC_FAIL, Verdict.SKIPPED, Verdict.PASS)
+LETTERS = {Verdict.PASS: "&#10003;", Verdict.FAIL: "F", Verdict.ERROR: "E", Verdict.SPEC_FAIL: "S",
+           Verdict.SKIPPED: "&ndash;"}
 
 
 def worst(verdicts):
-    return next((v for v in ORDER if v in verdicts), "skipped")
+    return next((v for v in ORDER if v in verdicts), Verdict.SKIPPED)
 
 
 def file_name(name):
@@ -109,7 +112,7 @@ def variant_section(r, out_dir):
     for t in r["transcripts"]:
         parts.append("<p>transcript of %s differs:</p><pre>%s</pre>" % (html.escape(t["actor"]),
                                                                        html.escape("\n".join(t["diff"]))))
-    if r["reason"] and r["verdict"] in ("skipped", "error"):
+    if r["reason"] and r["verdict"] in (Verdict.SKIPPED, Verdict.ERROR):
         parts.append("<p>%s</p>" % html.escape(r["reason"]))
     if r["rerun"]:
         parts.append("<p>rerun: <code>%s</code></p>" % html.escape(r["rerun"]))
@@ -118,7 +121,7 @@ def variant_section(r, out_dir):
         with open(os.path.join(out_dir, detail)) as f:
             chart = msc.svg(json.load(f))
         parts.append("<details%s><summary>sequence chart</summary>%s</details>" % (
-            " open" if r["verdict"] in ("fail", "spec-fail") else "", chart))
+            " open" if r["verdict"] in FAILURES else "", chart))
     return "\n".join(parts)
 
 

@@ -12,6 +12,8 @@ import time
 
 from sockconf.catalogue import PROGRAMS
 from sockconf.paths import REPORTS, ROOT
+from sockconf.reports import blame
+from sockconf.verdicts import Verdict
 
 SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.schema.json")
 SCHEMA_ID = "sockconf-results/1"
@@ -111,21 +113,23 @@ def score(records, checks):
     for r in records:
         if r["checks"] == checks:
             cases.setdefault(r["case"], []).append(r["verdict"])
-    passed = sum(1 for verdicts in cases.values() if all(v == "pass" for v in verdicts))
+    passed = sum(1 for verdicts in cases.values() if all(v == Verdict.PASS for v in verdicts))
     return "%d/%d" % (passed, len(cases))
 
 
+def fraction(runs):
+    """passed/total of RUNS that ran (a skipped one, a program not provided, does not count); '-' when none ran."""
+    ran = [r for r in runs if r["verdict"] != Verdict.SKIPPED]
+    return "%d/%d" % (sum(1 for r in ran if r["verdict"] == Verdict.PASS), len(ran)) if ran else "-"
+
+
 def program_score(records, program):
-    """passed/total of the runs where PROGRAM alone was under test; '-' when not provided."""
-    mine = [r for r in records if r["programs"] == [program] and r["verdict"] != "skipped"]
-    if not mine:
-        return "-"
-    return "%d/%d" % (sum(1 for r in mine if r["verdict"] == "pass"), len(mine))
+    """PROGRAM's figure: the runs where it alone was under test (blame's rule)."""
+    return fraction(blame.per_program(records, program))
 
 
 def together_score(records):
-    mine = [r for r in records if len(r["programs"]) > 1 and r["verdict"] != "skipped"]
-    return "%d/%d" % (sum(1 for r in mine if r["verdict"] == "pass"), len(mine)) if mine else "-"
+    return fraction(blame.together(records))
 
 
 CSV_HEADER = ["implementation", "tutorial", "spec"] + list(PROGRAMS) + ["together", "pair_only_failures",
