@@ -18,7 +18,7 @@ LIB      := src/sockutil.c src/sockutil.h src/design.c src/design.h
 BIN      := build/bin
 SANBIN   := build/sanitize/bin
 
-.PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest lab soak grade grade-merge
+.PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest lab soak grade grade-merge explore
 .DEFAULT_GOAL := all
 
 all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS))
@@ -51,6 +51,13 @@ conformance: $(if $(NODEPS),,deps) all
 	  $(if $(CASES),--cases '$(CASES)') $(if $(LF),--last-failed) $(if $(PCAP),--pcap) \
 	  $(if $(LIMITS),--limits '$(LIMITS)') $(if $(PROGRAM_PATH),--path '$(PROGRAM_PATH)') \
 	  $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
+	$(if $(EXPLORE),$(MAKE) --no-print-directory explore NODEPS=1)
+
+# Generated scenarios run on the reference and on IMPL, compared: EXPLORE=N scenarios per program,
+# SEED=S, PROGRAM="tcpserver ..."; each difference is written as a case under build/explore/findings.
+explore: $(if $(NODEPS),,deps) all
+	$(SOCKCONF) explore $(if $(IMPL),--impl $(IMPL)) $(if $(EXPLORE),--examples $(EXPLORE)) $(if $(SEED),--seed $(SEED)) \
+	  $(if $(PROGRAM),--programs '$(PROGRAM)') $(if $(LIMITS),--limits '$(LIMITS)')
 
 deps:
 	@sh ci/install-deps.sh

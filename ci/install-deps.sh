@@ -4,7 +4,7 @@
 set -eu
 
 packages="gcc make libc6-dev libcunit1-dev iproute2 smcroute nftables socat \
-python3 python3-pytest python3-pytest-xdist python3-pexpect python3-jsonschema gnuplot-nox util-linux procps uidmap \
+python3 python3-pytest python3-pytest-xdist python3-pexpect python3-jsonschema python3-hypothesis gnuplot-nox util-linux procps uidmap \
 slurm-wlm munge yamllint python3-yaml shellcheck chromium chromium-driver python3-selenium tcpdump"
 
 missing=""

@@ -30,6 +30,7 @@ from sockconf.catalogue import PROGRAMS, WORKERS
 import sockconf.verbs  # noqa: F401  (registers the verbs that cases are checked against)
 from sockconf.language.cases import CaseErrors, load_all
 
+EXPLORE_STOPPED = 3  # exit status: the reference did not repeat itself, the search stopped (a harness problem)
 XDIST_WORKERS = 6   # cases mostly wait on the network: more workers than cores
 
 
@@ -218,6 +219,40 @@ def lab_launcher(rid, host, ns):
     return path
 
 
+def cmd_explore(args):
+    """Generated scenarios on the reference and on IMPL, compared (sockconf.explore)."""
+    from sockconf.explore import explorer, spaces
+    impl = os.path.abspath(args.impl) if args.impl else None
+    preflight(impl, args.limits)
+    programs = args.programs.split() if args.programs else list(spaces.SPACES)
+    unknown = [p for p in programs if p not in spaces.SPACES]
+    if unknown:
+        die("PROGRAM=%s: no scenario space for %s (there is one for %s)" % (
+            args.programs, " ".join(unknown), " ".join(spaces.SPACES)))
+    if impl:
+        programs = [p for p in programs if os.path.exists(os.path.join(impl, p))] or die(
+            "IMPL=%s provides none of %s" % (args.impl, " ".join(programs)))
+    if args.examples < 1:
+        die("EXPLORE=%d: at least 1 scenario per program" % args.examples)
+    signal.signal(signal.SIGTERM, ownership.terminate_run)
+    with ownership.owned_run() as rid:
+        cfg = settings.Settings(impl=impl, run=rid, label="explore", limits_text=args.limits or "")
+        os.environ.update(cfg.environ())
+        print("sockconf explore: %s, %d scenarios each, seed %d: %s" % (
+            "IMPL=" + args.impl if impl else "the reference against itself", args.examples, args.seed,
+            " ".join(programs)), flush=True)
+        outcomes = explorer.explore_all(cfg, programs, args.examples, args.seed,
+                                        os.path.abspath(args.findings) if args.findings else explorer.FINDINGS)
+    for outcome in outcomes:
+        print(explorer.describe(outcome))
+    found = [o for o in outcomes if o.difference or o.flaky]
+    stopped = [o.program for o in outcomes if o.stopped]
+    print("sockconf explore: %d programs, %d with a difference%s" % (
+        len(outcomes), len(found), "; stopped early (the reference did not repeat itself): " + " ".join(stopped)
+        if stopped else ""))
+    sys.exit(1 if found else EXPLORE_STOPPED if stopped else 0)
+
+
 def cmd_mutants(args):
     from sockconf.tools import mutants
     sys.exit(mutants.main(args.only))
@@ -254,6 +289,13 @@ def main():
     lab = sub.add_parser("lab")
     lab.add_argument("topology", nargs="?", default="pair", choices=("pair", "lan", "routed"))
     lab.add_argument("--minutes", type=int, default=60)
+    exp = sub.add_parser("explore")
+    exp.add_argument("--impl")
+    exp.add_argument("--programs", help="programs to explore, space separated (default: every one with a space)")
+    exp.add_argument("--examples", type=int, default=25, help="scenarios per program")
+    exp.add_argument("--seed", type=int, default=1)
+    exp.add_argument("--limits")
+    exp.add_argument("--findings", help="where differences are written as case files (default build/explore/findings)")
     mut = sub.add_parser("mutants")
     mut.add_argument("--only")
     args = parser.parse_args()
@@ -264,5 +306,5 @@ def main():
             rootless.enter(SELF[1:] + sys.argv[1:])
         rootless.prepare()
     {"run": cmd_run, "list": cmd_list, "verbs": cmd_verbs, "sweep": cmd_sweep, "lab": cmd_lab,
-     "mutants": cmd_mutants}[args.cmd](args)
+     "mutants": cmd_mutants, "explore": cmd_explore}[args.cmd](args)
 

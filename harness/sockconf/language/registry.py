@@ -21,6 +21,9 @@ FAMILIES = (
     ("proc", "Process architecture", "Read from /proc, polled until `within=`."),
     ("faults", "Network faults",
      "nftables (this kernel has no netem), in the host's own namespace."),
+    ("observe", "Observations (the explorer's own)",
+     "They record and check nothing: a case file may not use them; `make explore` writes what they saw as "
+     "the checking verbs above."),
 )
 # What the actor of a step must be.
 ACTOR_KINDS = {
@@ -60,6 +63,7 @@ class Verb:
     usage_hint: str = ""
     after: tuple = ()      # verbs one of which must come earlier on the same actor (else nothing to check)
     checks: bool = False   # it checks something of the programs (tests/selftest/test_checks_fail.py makes each fail)
+    observes: bool = False  # it only records, for the explorer; case files may not use it
 
     def usage(self):
         words = [ACTOR_LETTERS[self.actor], self.name]
@@ -87,12 +91,13 @@ def parse_signature(text):
     return params
 
 
-def verb(name, signature, actor, doc, options="", required="", after="", checks=False):
+def verb(name, signature, actor, doc, options="", required="", after="", checks=False, observes=False):
     """Declare verb NAME with the decorated function as its handler:
     handler(run, step, deadline) -> the time of its event, or None (now).
     AFTER: verbs one of which an earlier step on the same actor must use,
     for a verb that checks what they saw (the case refuses otherwise).
-    CHECKS: the verb checks the programs (it can fail), it does not only act."""
+    CHECKS: the verb checks the programs (it can fail), it does not only act.
+    OBSERVES: it records what a program did and checks nothing (the explorer's own)."""
     if actor not in ACTOR_KINDS:
         raise ValueError("unknown actor kind %r" % actor)
 
@@ -103,7 +108,8 @@ def verb(name, signature, actor, doc, options="", required="", after="", checks=
                 raise ValueError("unknown option type %r" % kind)
         VERBS[name] = Verb(name, parse_signature(signature), actor, doc, handler,
                            handler.__module__.rpartition(".")[2], opts, tuple(required.split()),
-                           after=tuple(after.split()), checks=checks)
+                           after=tuple(after.split()), checks=checks,
+                           observes=observes)
         return handler
     return register
 

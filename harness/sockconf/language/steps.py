@@ -65,6 +65,7 @@ class Context:
         self.peers = set()
         self.marks = set()
         self.used = {}         # actor -> the verbs its steps used so far
+        self.exploring = False  # a scenario of the explorer: observation verbs allowed
 
 
 def check_actor(verb, actor, ctx):
@@ -137,6 +138,8 @@ def parse_step(lineno, line, ctx):
         close = difflib.get_close_matches(name, registry.VERBS, 1)
         raise ArgError("unknown verb %r%s (tests/cases/README.md lists them)" % (
             name, "; did you mean %r?" % close[0] if close else ""))
+    if verb.observes and not ctx.exploring:
+        raise ArgError("%s only observes (the explorer's own verb): a case checks, with recv, exit, udp-recv, ..." % name)
     check_actor(verb, actor, ctx)
     used = ctx.used.setdefault(actor, set())
     if verb.after and not used & set(verb.after):

@@ -1,23 +1,15 @@
 """The conformance suite: one test per case file and way of running it."""
-import json
 import os
 import shlex
-import tempfile
-import threading
 
 import pytest
 
 from sockconf import settings
-from sockconf.reports import results
-from sockconf.run.engine import CaseRun, program_env
-from sockconf.hosts.sandbox import Sandbox, SandboxError, run_state_dir, stage
-from sockconf.settings import ROOT
-from sockconf.verbs.programs import unrunnable
+from sockconf.hosts.sandbox import SandboxError
 from sockconf.language.variants import variant_id
-from sockconf.run.failure import CaseFailed
-
-_counter = iter(range(1, 1 << 30))
-_counter_lock = threading.Lock()
+from sockconf.paths import ROOT
+from sockconf.run.once import run_case
+from sockconf.verbs.programs import unrunnable
 
 
 def rerun_command(case, vid, cfg):
@@ -38,15 +30,6 @@ def rerun_command(case, vid, cfg):
     return " ".join(parts)
 
 
-def save_record(path, case, vid, run):
-    """result.json of one run, beside its artifacts (every run, passed or not)."""
-    os.makedirs(path, exist_ok=True)
-    record = dict(run.record(), schema=results.RUN_SCHEMA_ID, case=case.name, variant=vid, checks=case.checks,
-                  source=case.relpath, rerun=run.rerun)
-    with open(os.path.join(path, "result.json"), "w") as f:
-        json.dump(record, f)
-
-
 def test_case(conformance_case, request):
     __tracebackhide__ = True
     case, vid, dirs = conformance_case
@@ -58,31 +41,13 @@ def test_case(conformance_case, request):
     missing = [p for p, (d, origin) in dirs.items() if origin == "impl" and unrunnable(os.path.join(d, p)) == "not provided"]
     if missing:
         pytest.skip("not provided: %s" % " ".join(sorted(missing)))
-    rid = cfg.run
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").replace("gw", "w")
-    with _counter_lock:
-        seq = next(_counter)
-    prefix = "sc%s-%s%02d" % (rid, worker, seq)
-    run_tmp = run_state_dir(rid, "tmp")
-    os.makedirs(run_tmp, exist_ok=True)
-    label = cfg.label
-    artifacts = os.path.join(ROOT, "build", "artifacts", label, case.name + ("" if vid == "ref" else "." + vid))
+    artifacts = os.path.join(ROOT, "build", "artifacts", cfg.label, case.name + ("" if vid == "ref" else "." + vid))
     request.node.user_properties.append(("artifacts", os.path.relpath(artifacts, ROOT)))
     try:
-        staged = {p: (stage(d, rid, worker), origin) for p, (d, origin) in dirs.items()}
+        _, failure = run_case(case, vid, dirs, cfg, worker, artifacts, rerun_command(case, vid, cfg))
     except (SandboxError, OSError) as exc:
         pytest.fail("cannot stage the programs under test: %s" % exc, pytrace=False)
-    with tempfile.TemporaryDirectory(dir=run_tmp) as tmpdir:
-        with Sandbox(rid, tmpdir, cfg.limits) as sandbox:
-            run = CaseRun(case, staged, prefix, tmpdir, artifacts, rerun_command(case, vid, cfg), sandbox=sandbox,
-                          env=program_env(cfg.path), pcap=cfg.pcap)
-            try:
-                run.run()
-                failure = None
-            except CaseFailed as exc:
-                failure = str(exc)
-            finally:
-                save_record(artifacts, case, vid, run)
     if failure is None:
         return
     if case.checks == "spec" and cfg.impl and not cfg.strict and vid != "ref":

@@ -59,6 +59,7 @@ class CaseRun:
         self.pcap = pcap          # PCAP=1: record every link (pcap.Capture)
         self.capture = None
         self.timing = []          # every at= check: expected, tolerance, actual, margin
+        self.observations = []    # what the explorer's observation steps saw (verbs/observe.py)
         self.failure = None       # verdict.failure_details() of a failed run
 
     # --- values a run alone knows ------------------------------------------

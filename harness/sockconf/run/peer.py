@@ -134,6 +134,30 @@ class Peer(Actor):
         self.note("recv", "%d unexpected bytes: %s" % (len(chunk), quote(chunk)), size=len(chunk), remote=self.remote)
         return "data", chunk
 
+    def take(self, quiet, deadline):
+        """Everything until EOF, a reset, QUIET seconds without a byte or
+        DEADLINE: (bytes, 'eof' | 'reset' | 'open')."""
+        data = b""
+        while True:
+            left = min(deadline, time.monotonic() + quiet) - time.monotonic()
+            self.sock.settimeout(max(0.0, left))
+            try:
+                chunk = self.sock.recv(DATAGRAM_MAX)
+            except socket.timeout:
+                ending = "open"
+                break
+            except ConnectionResetError:
+                ending = "reset"
+                break
+            if not chunk:
+                ending = "eof"
+                break
+            data += chunk
+        self.received += len(data)
+        self.note("recv", "%d bytes: %s, then %s" % (len(data), quote(data), ending), size=len(data),
+                  remote=self.remote)
+        return data, ending
+
     def close(self):
         self.sock.close()
         self.note("close", "")

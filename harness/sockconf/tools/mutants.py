@@ -39,6 +39,37 @@ def parse_list(path=LIST):
     return mutants
 
 
+EXPLORED = os.path.join(ROOT, "tests", "mutants", "explored.list")
+
+
+def parse_explored(path=EXPLORED):
+    """{mutant name: (seed, scenarios)}: the mutants exploration must reject too."""
+    explored = {}
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            m = re.match(r"^(\S+)\s+(\d+)\s+(\d+)\s*$", line)
+            if not m:
+                raise SystemExit("%s:%d: expected NAME SEED SCENARIOS" % (path, lineno))
+            explored[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    return explored
+
+
+def explore(name, program, bindir, seed, scenarios):
+    """Run the explorer on the mutant's PROGRAM: (rejected?, detail)."""
+    findings = os.path.join(BUILD, name, "findings")
+    log = os.path.join(BUILD, name, "explore.log")
+    with open(log, "w") as out:
+        proc = subprocess.run([*SELF, "explore", "--impl", bindir, "--programs", program, "--seed", str(seed),
+                               "--examples", str(scenarios), "--findings", findings],
+                              stdout=out, stderr=subprocess.STDOUT, timeout=900)
+    found = sorted(os.listdir(findings)) if os.path.isdir(findings) else []
+    if proc.returncode == 1 and found:
+        return True, "exploration: %s" % os.path.relpath(os.path.join(findings, found[0]), ROOT)
+    return False, "exploration found nothing (exit %d, log %s)" % (proc.returncode, os.path.relpath(log, ROOT))
+
+
 def mutated_sources(name, source, sed):
     """Copy src/ to build/mutants/NAME/src and apply SED to SOURCE, which it
     must change.  Returns the mutant's top folder."""
@@ -122,7 +153,7 @@ def spec_table_problems(killers):
     return problems
 
 
-def run_one(mutant):
+def run_one(mutant, explored=None):
     name, program, source, sed, what = mutant
     started = time.monotonic()
     if program == "unit":
@@ -146,8 +177,14 @@ def run_one(mutant):
         verdict = "SURVIVED"
     else:
         verdict = "error"
-    return name, verdict, "exit %d, log %s" % (proc.returncode, os.path.relpath(log, ROOT)), killers, \
-        time.monotonic() - started
+    detail = "exit %d, log %s" % (proc.returncode, os.path.relpath(log, ROOT))
+    if explored and name in explored:
+        found, detail = explore(name, program, bindir, *explored[name])
+        if not found:
+            verdict = "SURVIVED exploration" if verdict == "rejected" else verdict
+        elif verdict != "rejected":
+            verdict = "rejected (exploration only)"
+    return name, verdict, detail, killers, time.monotonic() - started
 
 
 def main(only=None):
@@ -156,20 +193,30 @@ def main(only=None):
     mutants = [m for m in parse_list() if not only or re.fullmatch(only.replace("*", ".*"), m[0])]
     started = time.monotonic()
     results = []
+    explored = parse_explored()
+    unknown = sorted(set(explored) - {m[0] for m in parse_list()})
+    if unknown:
+        raise SystemExit("%s names no mutant of mutants.list: %s" % (EXPLORED, " ".join(unknown)))
+    # The explorations take longest: they start first.
+    mutants.sort(key=lambda m: m[0] not in explored)
     with concurrent.futures.ThreadPoolExecutor(PARALLEL) as pool:
-        for result in pool.map(run_one, mutants):
+        for result in pool.map(lambda m: run_one(m, explored), mutants):
             name, verdict, detail, killers, secs = result
             what = next(m[4] for m in mutants if m[0] == name)
             print("%-34s %-9s %5.1fs  %s" % (name, verdict, secs, what))
-            if verdict != "rejected":
+            if not verdict.startswith("rejected"):
                 print("    %s" % detail)
             else:
-                print("    rejected by: %s" % " ".join(sorted(killers)))
+                print("    rejected by: %s" % (" ".join(sorted(killers)) or "no case"))
+                if name in explored:
+                    print("    and by %s" % detail)
             results.append(result)
-    rejected = sum(1 for r in results if r[1] == "rejected")
+    rejected = sum(1 for r in results if r[1].startswith("rejected"))
+    by_exploration_only = sum(1 for r in results if r[1] == "rejected (exploration only)")
     status = 0 if rejected == len(results) else 1
-    print("\nmutation score: %d/%d mutants rejected (%.0f %%) in %.0f s" % (
-        rejected, len(results), 100.0 * rejected / max(1, len(results)), time.monotonic() - started))
+    print("\nmutation score: %d/%d mutants rejected (%.0f %%) in %.0f s; %d by exploration only, %d explored" % (
+        rejected, len(results), 100.0 * rejected / max(1, len(results)), time.monotonic() - started,
+        by_exploration_only, sum(1 for r in results if r[0] in explored)))
     if not only:
         problems = spec_table_problems({r[0]: r[3] for r in results})
         for problem in problems:

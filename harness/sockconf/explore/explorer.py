@@ -1,0 +1,198 @@
+"""The search: for each program, Hypothesis draws scenarios from its space
+(spaces.py), the reference's behaviour in each is written as a checking case
+(scenario.py, cached by scenario and reference build), and that case runs on
+the implementation.  A difference is shrunk by Hypothesis to a minimal
+scenario and written as a case file that `make conformance CASES=` runs as
+it stands."""
+import concurrent.futures
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, Verbosity, assume, given, seed, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.errors import Flaky
+
+import sockconf.verbs  # noqa: F401  (registers the verbs scenarios use)
+from sockconf.explore import spaces
+from sockconf.explore.scenario import Scenario, concrete_case, write
+from sockconf.language.cases import CaseErrors, parse_case
+from sockconf.paths import BUILD, ROOT
+from sockconf.reports.results import program_hashes
+from sockconf.run.once import run_case
+
+OUT = os.path.join(BUILD, "explore")
+FINDINGS = os.path.join(OUT, "findings")
+DEFAULT_EXAMPLES = 25
+OUTSIDE_MIN = 5           # scenarios the reference may fail to repeat before the search stops
+SHOWN_LINES = 14           # lines of a difference's report on the console (the case file has all of it)
+
+
+class Difference(Exception):
+    """The implementation did not do what the reference did in SCENARIO."""
+
+    def __init__(self, scenario, concrete, failure):
+        super().__init__(failure.split("\n")[0])
+        self.scenario, self.concrete, self.failure = scenario, concrete, failure
+
+
+@dataclass
+class Outcome:
+    """What exploring one program found."""
+    program: str
+    scenarios: int = 0            # scenarios run on the implementation
+    outside: int = 0              # scenarios the reference did not do the same way twice (not counted)
+    difference: dict = None       # the shrunk difference: title, checks, concrete (case text), failure
+    flaky: bool = False           # a difference that did not come back when Hypothesis replayed it
+    stopped: bool = False         # the reference did not repeat itself too often: the search stopped
+    case_path: str = None
+    notes: list = field(default_factory=list)
+
+
+class Explorer:
+    """Explores programs of IMPL (None: the reference itself) under the run
+    settings CFG (run id, limits), as worker WORKER (staging, name prefixes)."""
+
+    def __init__(self, cfg, worker, seed_value):
+        self.cfg, self.worker, self.seed = cfg, worker, seed_value
+        self.reference_hash = "".join("%s=%s;" % kv for kv in sorted(program_hashes(cfg.ref).items()))
+        self.scratch = tempfile.mkdtemp(prefix="explore-%s-" % worker, dir=os.path.join(BUILD))
+
+    def close(self):
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def parse(self, text, name, exploring):
+        path = os.path.join(self.scratch, name + ".case")
+        write(path, text)
+        try:
+            return parse_case(path, origin=self.scratch, exploring=exploring)
+        except CaseErrors as exc:
+            raise RuntimeError("the explorer wrote a case with errors (a harness bug):\n%s\n%s" % (exc, text))
+
+    def run(self, case, directory, label):
+        dirs = {p: (directory, "ref" if directory == self.cfg.ref else "impl") for p in case.programs()}
+        artifacts = os.path.join(OUT, "artifacts", self.cfg.run + "-" + self.worker, label)
+        _, failure = run_case(case, label, dirs, self.cfg, self.worker, artifacts, "make explore")
+        return failure
+
+    def reference(self, scenario):
+        """The checking case of what the reference did in SCENARIO, or None
+        when the reference does not do the same in it twice."""
+        cache = os.path.join(OUT, "cache", scenario.key(self.reference_hash) + ".case")
+        if os.path.exists(cache):
+            with open(cache) as f:
+                text = f.read()
+            return text or None
+        case = self.parse(scenario.text(), "scenario", exploring=True)
+        dirs = {p: (self.cfg.ref, "ref") for p in case.programs()}
+        artifacts = os.path.join(OUT, "artifacts", self.cfg.run + "-" + self.worker, "observe")
+        run, failure = run_case(case, "ref", dirs, self.cfg, self.worker, artifacts, "make explore")
+        text, why = None, failure
+        if failure is None:
+            outputs = {name: bytes(actor.output).decode("utf-8", "replace") for name, actor in run.actors.items()
+                       if actor.kind == "program"}
+            text = concrete_case(scenario, run.observations, outputs)
+            why = None if text is not None else "an output the case notation cannot write exactly"
+        if text is not None:
+            why = self.run(self.parse(text, "reference", False), self.cfg.ref, "reference")
+            text = None if why else text       # the reference itself does not repeat it: outside the space
+        if why:
+            write(os.path.join(OUT, "outside", scenario.key(self.reference_hash) + ".txt"),
+                  scenario.text() + "\n" + why + "\n")
+        write(cache, text or "")
+        return text
+
+    def explore(self, program, examples):
+        outcome = Outcome(program)
+        outside_limit = max(OUTSIDE_MIN, examples)
+        database = DirectoryBasedExampleDatabase(os.path.join(OUT, "hypothesis", program))
+
+        @settings(max_examples=examples, database=database, deadline=None, verbosity=Verbosity.quiet,
+                  suppress_health_check=list(HealthCheck), report_multiple_bugs=False, print_blob=False)
+        @seed(self.seed)
+        @given(spaces.SPACES[program]())
+        def check(drawn):
+            checks, title, steps = drawn
+            scenario = Scenario(program, checks, title, tuple(steps))
+            assume(outcome.outside <= outside_limit)            # past it: no more runs, the search ends
+            concrete = self.reference(scenario)
+            if concrete is None:
+                outcome.outside += 1
+            assume(concrete is not None)
+            outcome.scenarios += 1
+            failure = self.run(self.parse(concrete, "candidate", False), self.cfg.impl or self.cfg.ref, "candidate")
+            if failure:
+                raise Difference(scenario, concrete, failure)
+
+        try:
+            check()
+        except Difference as found:
+            outcome.difference = {"title": found.scenario.title, "checks": found.scenario.checks,
+                                  "concrete": found.concrete, "failure": found.failure}
+        except Flaky as exc:
+            outcome.flaky = True
+            outcome.notes.append("a difference that did not come back when replayed: %s" % str(exc).split("\n")[0])
+        if outcome.outside > outside_limit:
+            outcome.stopped = True
+            outcome.notes.append("stopped: the reference did not repeat itself in %d scenarios (a harness bug)"
+                                 % outcome.outside)
+        return outcome
+
+
+def describe(outcome):
+    """A console line (and, for a difference, its first lines) of one program's exploration."""
+    head = "%-11s %3d scenarios, %d outside the space" % (outcome.program, outcome.scenarios, outcome.outside)
+    if outcome.flaky:
+        return head + ": FLAKY (%s)" % "; ".join(outcome.notes)
+    if not outcome.difference:
+        return head + ": no difference" + "".join("; " + n for n in outcome.notes)
+    found = outcome.difference
+    lines = found["failure"].split("\n")
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith(("step ", "transcript "))), 0)
+    shown = [line for line in lines[start:start + SHOWN_LINES] if line.strip()]
+    return "\n".join([head + ": DIFFERENCE (%s) in %s" % (found["checks"], found["title"])]
+                     + ["  " + line for line in shown]
+                     + ["  case: %s" % os.path.relpath(outcome.case_path, ROOT)])
+
+
+def finding_name(program, seed_value):
+    return "explore-%s-seed%d" % (program, seed_value)
+
+
+def write_finding(outcome, seed_value, impl, findings=FINDINGS):
+    """The shrunk scenario as a case file in FINDINGS."""
+    found = outcome.difference
+    name = finding_name(outcome.program, seed_value)
+    impl_arg = " IMPL=%s" % os.path.relpath(impl, ROOT) if impl else ""
+    comments = ["Found by make explore (seed %d): the reference does this, %s does not." % (
+                    seed_value, os.path.relpath(impl, ROOT) if impl else "the reference"),
+                "Scenario: %s" % found["title"],
+                "Rerun the case:  make conformance CASES=%s CASE=%s%s" % (
+                    os.path.relpath(findings, ROOT), name, impl_arg),
+                "Rerun the search: make explore SEED=%d PROGRAM=%s%s" % (seed_value, outcome.program, impl_arg)]
+    lines = found["concrete"].split("\n")
+    text = "\n".join("# " + c for c in comments) + "\n\n" + "\n".join(
+        "title    explore: " + found["title"] if line.startswith("title ") else line for line in lines)
+    path = os.path.join(findings, name + ".case")
+    write(path, text)
+    outcome.case_path = path
+
+
+def explore_one(cfg, program, examples, seed_value, worker):
+    explorer = Explorer(cfg, worker, seed_value)
+    try:
+        return explorer.explore(program, examples)
+    finally:
+        explorer.close()
+
+
+def explore_all(cfg, programs, examples, seed_value, findings=FINDINGS):
+    """Explore PROGRAMS at once (a process each: they mostly wait); their Outcomes in order."""
+    with concurrent.futures.ProcessPoolExecutor(max_workers=len(programs)) as pool:
+        futures = [pool.submit(explore_one, cfg, p, examples, seed_value, "e%d" % i) for i, p in enumerate(programs)]
+        outcomes = [f.result() for f in futures]
+    for outcome in outcomes:
+        if outcome.difference:
+            write_finding(outcome, seed_value, cfg.impl, findings)
+    return outcomes

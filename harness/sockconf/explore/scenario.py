@@ -1,0 +1,108 @@
+"""A scenario is a case whose steps observe instead of check (verbs/observe.py).
+Run on the reference, what it saw becomes a case that checks exactly that:
+the programs' transcripts and exits, every byte a peer received and how the
+stream ended, each datagram with its source.  That case runs on any
+implementation as it stands (make conformance CASES=DIR)."""
+import hashlib
+import os
+from dataclasses import dataclass
+
+from sockconf.language.notation import mark_line, quote
+
+QUIET_DEFAULT = 1.0    # verbs/observe.py's default window
+
+
+@dataclass(frozen=True)
+class Scenario:
+    program: str          # the program the scenario explores
+    checks: str           # tutorial: inside what the listings define; spec: inputs the tutorial never shows
+    title: str
+    steps: tuple          # step lines of the case language; observation verbs where the reference is watched
+    topology: str = "pair"
+
+    def header(self, title):
+        return ("title    %s\nchecks   %s\npassage  make explore: %s (tests/SPEC.md \"Explored\")\n"
+                "topology %s\n" % (title, self.checks, self.program, self.topology))
+
+    def text(self):
+        """The scenario as the explorer's own case file (observations, no transcripts)."""
+        return self.header(self.title) + "\n[steps]\n" + "".join(s + "\n" for s in self.steps)
+
+    def key(self, reference_hash):
+        """The cache key of what the reference does in it."""
+        return hashlib.sha256((self.text() + reference_hash).encode()).hexdigest()[:24]
+
+
+def ephemeral_ports():
+    """The kernel's range of ports it picks for unbound sockets."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999
+    return range(low, high + 1)
+
+
+def source(address, port):
+    """A datagram's source as a step checks it: the port too, unless the kernel picked it (it differs each run)."""
+    return address if port in ephemeral_ports() else "%s:%d" % (address, port)
+
+
+def concrete_steps(observation, prefix):
+    """The checking steps that say what one observation step saw."""
+    kind, actor = observation["kind"], observation["actor"]
+    if kind == "take":
+        out = ["%s  recv %s" % (actor, quote(observation["data"]))] if observation["data"] else []
+        ending = {"eof": "recv-eof", "reset": "recv-reset",
+                  "open": "recv-nothing for=%g" % observation["quiet"]}[observation["ending"]]
+        return out + ["%s  %s" % (actor, ending)]
+    if kind == "take-datagrams":
+        out = ["%s  udp-recv %s src=%s" % (actor, quote(d["data"]), source(*d["src"])) for d in observation["datagrams"]]
+        return out + ["%s  udp-nothing for=%g" % (actor, observation["quiet"])]
+    if kind == "ending":
+        if observation["status"] is None:
+            return ["%s  running for=%g" % (actor, observation["wait"]), "%s  signal KILL" % actor,
+                    "%s  exit -9" % actor]
+        return ["%s  exit %d" % (actor, observation["status"])]
+    raise ValueError("unknown observation %r" % kind)
+
+
+def transcript(output):
+    """A program's output as a [transcript] body, or None when the case
+    notation cannot say it exactly (a line ending without a newline, or
+    trailing empty lines)."""
+    if output == "":
+        return ""
+    if not output.endswith("\n") or output.endswith("\n\n"):
+        return None
+    return "".join(mark_line(line) + "\n" for line in output[:-1].split("\n"))
+
+
+def concrete_case(scenario, observations, outputs, title=None, comments=()):
+    """The case that checks what the reference did: SCENARIO's steps with
+    each observation step replaced, and every program's transcript; None
+    when an output cannot be written exactly."""
+    by_line = {o["line"]: o for o in observations}
+    first_step_line = scenario.text().split("\n").index("[steps]") + 2     # 1-based
+    steps = []
+    for i, step in enumerate(scenario.steps):
+        observed = by_line.get(first_step_line + i)
+        steps += concrete_steps(observed, step) if observed else [step]
+    sections = []
+    for actor, output in sorted(outputs.items()):
+        body = transcript(output)
+        if body is None:
+            return None
+        sections.append("\n[transcript %s]\n%s" % (actor, body))
+    top = "".join("# %s\n" % line for line in comments) + ("\n" if comments else "")
+    return top + scenario.header(title or scenario.title) + "\n[steps]\n" + "".join(
+        s + "\n" for s in steps) + "".join(sections)
+
+
+def write(path, text):
+    """Write TEXT to PATH whole (a new file renamed over it: explorers at once never see half of one)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = "%s.%d.part" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)

@@ -1,0 +1,188 @@
+"""The scenario space of each program, as Hypothesis strategies: what
+varies, and only inside defined behaviour (tests/SPEC.md "Explored").
+
+Every scenario runs on topology pair (hosts a, b).  Bytes are printable
+ASCII and NUL: no byte a terminal would interpret, and a NUL where a listing
+prints a buffer with %s (else it reads past what it received: undefined).
+Pieces of one message are sent PAUSE apart, long enough that a blocked
+reader returns each piece alone: a defined order, not a race.  A peer's
+UDP socket has a fixed port, so what a program prints of it is the same in
+every run."""
+from hypothesis import strategies as st
+
+from sockconf.language.notation import quote
+
+PAUSE = 0.2            # seconds between the pieces of one message
+QUIET = 0.5            # seconds an observation waits for more (verbs/observe.py for=)
+ALPHABET = [bytes([c]) for c in range(ord("a"), ord("z") + 1)] + [
+    bytes([c]) for c in range(0x20, 0x7f) if not chr(c).islower()] + [b"\0"]
+TYPED = [c for c in ALPHABET if c != b"\0"]            # a terminal line: printable only
+PEER_PORT = 40001      # a scripted UDP peer's own port, so what a program prints of it is fixed
+ENDINGS = ("wait", "close", "reset")                   # what a TCP peer does after sending
+
+
+def content(size, alphabet=ALPHABET):
+    return st.lists(st.sampled_from(alphabet), min_size=size, max_size=size).map(b"".join)
+
+
+@st.composite
+def message(draw, most, least=0, alphabet=ALPHABET):
+    """Bytes of a length on both sides of the buffer sizes, up to MOST."""
+    size = draw(st.one_of(st.integers(least, most), st.sampled_from([s for s in (1, 99, 100, 101) if least <= s <= most])))
+    return draw(content(size, alphabet))
+
+
+@st.composite
+def pieces(draw, data):
+    """DATA cut into one to three pieces."""
+    if len(data) < 2:
+        return [data]
+    cuts = sorted(set(draw(st.lists(st.integers(1, len(data) - 1), max_size=2))))
+    bounds = [0] + cuts + [len(data)]
+    return [data[i:j] for i, j in zip(bounds, bounds[1:])]
+
+
+def send_steps(actor, parts):
+    """Send PARTS, PAUSE apart; what comes back meanwhile is observed."""
+    out = []
+    for i, part in enumerate(parts):
+        if i:
+            out.append("%s  take for=%g" % (actor, PAUSE))
+        out.append("%s  send %s" % (actor, quote(part)))
+    return out
+
+
+def end_steps(actor, ending):
+    """Close or reset (after a take: what was sent has left, so a reset does not race it), or wait."""
+    return [] if ending == "wait" else ["%s  %s" % (actor, ending)]
+
+
+def has_nul(data, within):
+    return b"\0" in data[:within]
+
+
+WORDS = ["x", "1", "-v", "198.18.0.2", "0", "--", "%{a}", "bakawali"]
+
+
+def extra_arguments():
+    """Arguments the tutorial never passes: none, or one to two words."""
+    return st.lists(st.sampled_from(WORDS), max_size=2)
+
+
+@st.composite
+def server_arguments(draw, default=True):
+    """A client's command line: the server's address or name, then maybe words the tutorial never passes
+    (DEFAULT: no argument at all is in the space too)."""
+    first = draw(st.sampled_from(["%{a}", "bakawali"] + ([None] if default else [])))
+    return ([first] + draw(extra_arguments())) if first else []
+
+
+@st.composite
+def tcpserver(draw):
+    """One client: a request of 1 to 130 bytes in pieces, then it waits, closes or resets."""
+    args = draw(extra_arguments())
+    data = draw(message(130, least=1))
+    parts = draw(pieces(data))
+    ending = draw(st.sampled_from(ENDINGS))
+    steps = ["srv  start a tcpserver" + "".join(" " + a for a in args), "net  tcp-state a 3111 LISTEN",
+             "cli  tcp-connect b a 3111"] + send_steps("cli", parts) + ["cli  take for=%g" % QUIET]
+    steps += end_steps("cli", ending)
+    steps.append("srv  ending for=%g" % QUIET)
+    tutorial = not args and len(data) == 100 and has_nul(data, 100) and ending == "wait"
+    return ("tutorial" if tutorial else "spec",
+            "tcpserver: %d bytes in %d pieces, then the client %ss%s" % (
+                len(data), len(parts), ending, ", arguments %s" % " ".join(args) if args else ""), steps)
+
+
+@st.composite
+def tcpclient(draw):
+    """The client's argument; the server's reply: any length, in pieces, then it closes, resets or waits."""
+    args = draw(server_arguments())
+    reply = draw(message(130))
+    parts = draw(pieces(reply)) if reply else []
+    ending = draw(st.sampled_from(ENDINGS))
+    steps = ["srv  tcp-listen a 3111", "cli  start b tcpclient" + "".join(" " + a for a in args)]
+    if args:          # without one it looks up its compiled-in name, which resolves nowhere
+        steps += ["srv  accept", "srv  take for=%g" % QUIET] + send_steps("srv", parts)
+        steps += ["srv  take for=%g" % PAUSE] + end_steps("srv", ending)
+    steps.append("cli  ending for=%g" % (QUIET * 2))
+    tutorial = len(args) == 1 and len(reply) == 100 and has_nul(reply, 100) and ending == "close"
+    return ("tutorial" if tutorial else "spec",
+            "tcpclient %s: a %d-byte reply in %d pieces, then the server %ss" % (
+                " ".join(args) or "(no argument)", len(reply), len(parts), ending), steps)
+
+
+@st.composite
+def udpserver(draw):
+    """One or two requests of 1 to 150 bytes from a fixed port."""
+    args = draw(extra_arguments())
+    requests = draw(st.lists(message(150, least=1), min_size=1, max_size=2))
+    steps = ["srv  start a udpserver" + "".join(" " + a for a in args), "p    udp-bind b %d" % PEER_PORT]
+    for data in requests:
+        steps += ["p    udp-send %%{a} 3333 %s" % quote(data), "p    take-datagrams for=%g" % QUIET]
+    steps.append("srv  ending for=%g" % QUIET)
+    tutorial = not args and len(requests) == 1 and has_nul(requests[0], 100)
+    return ("tutorial" if tutorial else "spec",
+            "udpserver: requests of %s bytes%s" % (", ".join(str(len(r)) for r in requests),
+                                                  ", arguments %s" % " ".join(args) if args else ""), steps)
+
+
+@st.composite
+def udpclient(draw):
+    """The client's argument; the reply: any length, or none."""
+    args = draw(server_arguments())
+    reply = draw(st.one_of(st.none(), message(150, least=1)))
+    steps = ["srv  udp-bind a 3333", "cli  start b udpclient" + "".join(" " + a for a in args),
+             "srv  take-datagrams for=%g" % QUIET]
+    if reply is not None:
+        steps.append("srv  udp-reply %s" % quote(reply))
+    steps.append("cli  ending for=%g" % QUIET)
+    tutorial = len(args) <= 1 and reply is not None and len(reply) == 100 and has_nul(reply, 100)
+    return ("tutorial" if tutorial else "spec",
+            "udpclient %s: %s" % (" ".join(args) or "(no argument)",
+                                  "no reply" if reply is None else "a %d-byte reply" % len(reply)), steps)
+
+
+@st.composite
+def iserver(draw):
+    """Its count argument; clients one after another, each sending 1 to 120 bytes in pieces."""
+    count = draw(st.one_of(st.none(), st.integers(1, 3).map(str), st.sampled_from(["0", "-1", "x", "2x", "1 2"])))
+    served = int(count.split()[0]) if count and count.split()[0].isdigit() and int(count.split()[0]) > 0 else 1
+    # One recv() of up to 100 bytes: a request in one piece (a second piece would race the
+    # server's close); a longer one is echoed cut to 100 bytes, then the stream is reset.
+    clients = draw(st.lists(message(120, least=1), min_size=1, max_size=min(served, 3)))
+    steps = ["srv  start a iserver" + (" " + count if count else ""), "srv  ending for=0.2"]
+    if count is None or count.split()[0].isdigit() and int(count.split()[0]) > 0:
+        steps = steps[:1] + ["net  tcp-state a 12345 LISTEN"]
+        for i, data in enumerate(clients):
+            steps += ["c%d   tcp-connect b a 12345" % i, "c%d   send %s" % (i, quote(data))]
+            steps += ["c%d   take for=%g" % (i, QUIET)]
+        steps.append("srv  ending for=%g" % QUIET)
+    tutorial = count in (None, "1", "2", "3") and all(has_nul(d, 100) for d in clients)
+    return ("tutorial" if tutorial else "spec",
+            "iserver %s: %d clients" % (count or "(no argument)", len(clients)), steps)
+
+
+@st.composite
+def comclient(draw):
+    """Its host and argument; the typed line; the server's echo: the same bytes, others of that length, or another length."""
+    on = draw(st.sampled_from(["a", "b"]))
+    args = draw(server_arguments(default=False))
+    line = draw(message(110, alphabet=TYPED))
+    echo_kind = draw(st.sampled_from(["same", "other", "length"]))
+    sent = line + b"\0"
+    echo = {"same": st.just(sent), "other": content(len(sent)), "length": message(120)}[echo_kind]
+    echo = draw(echo)
+    steps = ["srv  tcp-listen a 12345", "cli  start %s comclient %s" % (on, " ".join(args)),
+             "cli  type %s" % quote(line + b"\n")]
+    if len(args) == 1 and len(line) < 100:
+        steps += ["srv  accept", "srv  take for=%g" % QUIET] + send_steps("srv", draw(pieces(echo)) if echo else [])
+        steps.append("srv  close")
+    steps.append("cli  ending for=%g" % (QUIET * 2))
+    tutorial = on == "a" and len(args) == 1 and len(line) < 100 and echo == sent
+    return ("tutorial" if tutorial else "spec",
+            "comclient on %s %s: a %d-character line, echo %s" % (on, " ".join(args), len(line), echo_kind), steps)
+
+
+SPACES = {"tcpserver": tcpserver, "tcpclient": tcpclient, "udpserver": udpserver, "udpclient": udpclient,
+          "iserver": iserver, "comclient": comclient}

@@ -1,0 +1,49 @@
+"""One case run, as the suite and the explorer both do it: the programs
+staged, a sandbox of its own, a fresh topology named by the run id, a
+result.json beside the artifacts whatever happens."""
+import itertools
+import json
+import os
+import tempfile
+import threading
+
+from sockconf.hosts.sandbox import Sandbox, run_state_dir, stage
+from sockconf.reports import results
+from sockconf.run.engine import CaseRun, program_env
+from sockconf.run.failure import CaseFailed
+
+_sequence = itertools.count(1)
+_sequence_lock = threading.Lock()
+
+
+def save_record(path, case, vid, run):
+    """result.json of one run, beside its artifacts (every run, passed or not)."""
+    os.makedirs(path, exist_ok=True)
+    record = dict(run.record(), schema=results.RUN_SCHEMA_ID, case=case.name, variant=vid, checks=case.checks,
+                  source=case.relpath, rerun=run.rerun)
+    with open(os.path.join(path, "result.json"), "w") as f:
+        json.dump(record, f)
+
+
+def run_case(case, vid, dirs, cfg, worker, artifacts, rerun):
+    """Run CASE (variant VID) with DIRS = {program: (directory, origin)} under
+    the settings CFG (its run id, limits, PATH, pcap); (the CaseRun, its
+    failure report or None).  Staging problems raise SandboxError or OSError."""
+    with _sequence_lock:
+        seq = next(_sequence)
+    prefix = "sc%s-%s%02d" % (cfg.run, worker, seq)
+    run_tmp = run_state_dir(cfg.run, "tmp")
+    os.makedirs(run_tmp, exist_ok=True)
+    staged = {p: (stage(d, cfg.run, worker), origin) for p, (d, origin) in dirs.items()}
+    with tempfile.TemporaryDirectory(dir=run_tmp) as tmpdir:
+        with Sandbox(cfg.run, tmpdir, cfg.limits) as sandbox:
+            run = CaseRun(case, staged, prefix, tmpdir, artifacts, rerun, sandbox=sandbox,
+                          env=program_env(cfg.path), pcap=cfg.pcap)
+            failure = None
+            try:
+                run.run()
+            except CaseFailed as exc:
+                failure = str(exc)
+            finally:
+                save_record(artifacts, case, vid, run)
+    return run, failure

@@ -1,0 +1,49 @@
+"""Verbs of observation, the explorer's own: they record what a program did
+(what a peer received, how a program ended) and check nothing.  The case
+language refuses them in case files; the explorer (sockconf.explore) runs
+them on the reference and writes what they saw as the checking verbs of a
+case (recv, recv-eof, udp-recv, exit, ...)."""
+import signal
+import time
+
+from sockconf.language.registry import verb
+
+QUIET_DEFAULT = 1.0
+KILL_WAIT = 2.0        # seconds a SIGKILLed program may take to be reaped
+
+
+@verb("take", "", "peer", "receive until the stream ends, is reset, or `for=S` seconds pass without a byte",
+      options="for:seconds", observes=True)
+def take(run, step, deadline):
+    data, ending = run.actor(step).take(step.opts.get("for", QUIET_DEFAULT), deadline)
+    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "take", "data": data,
+                             "ending": ending, "quiet": step.opts.get("for", QUIET_DEFAULT)})
+
+
+@verb("take-datagrams", "", "peer", "receive datagrams until `for=S` seconds pass without one",
+      options="for:seconds", observes=True)
+def take_datagrams(run, step, deadline):
+    peer, quiet = run.actor(step), step.opts.get("for", QUIET_DEFAULT)
+    got = []
+    while True:
+        one = peer.udp_recv(min(deadline, time.monotonic() + quiet))
+        if one is None:
+            break
+        data, src, _, dst = one
+        got.append({"data": data, "src": src, "dst": dst})
+    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "take-datagrams",
+                             "datagrams": got, "quiet": quiet})
+
+
+@verb("ending", "", "program", "how X ends: its exit status within `for=S` seconds; if still running, "
+      "then SIGKILL (nothing it prints after the observation depends on how the run is torn down)",
+      options="for:seconds", observes=True)
+def ending(run, step, deadline):
+    proc, wait = run.actor(step), step.opts.get("for", QUIET_DEFAULT)
+    got = proc.wait_exit(min(deadline, time.monotonic() + wait))
+    if got is None:
+        proc.signal(signal.SIGKILL)
+        proc.wait_exit(deadline + KILL_WAIT)
+    proc.drain()
+    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "ending",
+                             "status": None if got is None else got[0], "wait": wait})
