@@ -1,0 +1,61 @@
+"""make explore: the reference and tests/alt agree with the reference on a
+fixed seed's scenarios; a wrong program's difference is shrunk into a case
+file that fails the same way under CASES= and passes on the reference; bad
+input is one line and exit 2."""
+import os
+import subprocess
+
+from sockconf.paths import ROOT
+from sockconf.paths import SELF as SOCKCONF
+from sockconf.tools import mutants
+
+BUDGET = "3"          # scenarios per program: make check's fixed budget (make explore's default is 25)
+
+
+def explore(*args, timeout=600):
+    return subprocess.run(SOCKCONF + ["explore", "--seed", "7", "--examples", BUDGET] + list(args),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_the_reference_agrees_with_itself_on_every_program(tmp_path):
+    proc = explore("--findings", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count(": no difference") == 6, proc.stdout
+    assert not os.listdir(tmp_path)
+
+
+def test_tests_alt_agrees_with_the_reference(tmp_path):
+    proc = explore("--impl", os.path.join(ROOT, "tests", "alt"), "--findings", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count(": no difference") == 6, proc.stdout
+
+
+def test_a_difference_becomes_a_case_that_fails_the_same_way(tmp_path):
+    entry = next(m for m in mutants.parse_list() if m[0] == "iserver-buffer-1024")
+    bindir = mutants.build(*entry[:4])
+    findings = tmp_path / "findings"
+    proc = subprocess.run(SOCKCONF + ["explore", "--impl", bindir, "--programs", "iserver", "--seed", "1",
+                                      "--examples", "25", "--findings", str(findings)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1 and "DIFFERENCE" in proc.stdout, proc.stdout + proc.stderr
+    (case,) = os.listdir(findings)
+    name = case[:-len(".case")]
+    text = (findings / case).read_text()
+    assert "Rerun the case:  make conformance CASES=" in text and "SEED=1" in text
+    on_mutant = subprocess.run(SOCKCONF + ["run", "--cases", str(findings), "--case", name, "--impl", bindir,
+                                           "--strict", "--label", "self-explore-mutant"],
+                               capture_output=True, text=True, timeout=120)
+    assert on_mutant.returncode == 1 and "FAILED" in on_mutant.stdout, on_mutant.stdout
+    on_reference = subprocess.run(SOCKCONF + ["run", "--cases", str(findings), "--case", name,
+                                              "--label", "self-explore-reference"],
+                                  capture_output=True, text=True, timeout=120)
+    assert on_reference.returncode == 0, on_reference.stdout
+
+
+def test_bad_input_is_one_line_and_exit_2():
+    for args, message in ((["--programs", "nosuch"], "no scenario space for nosuch"),
+                          (["--impl", "/nonexistent"], "IMPL=/nonexistent: no such directory"),
+                          (["--examples", "0"], "at least 1 scenario per program")):
+        proc = subprocess.run(SOCKCONF + ["explore"] + args, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2 and message in proc.stderr, (args, proc.stdout, proc.stderr)
+        assert "Traceback" not in proc.stderr
