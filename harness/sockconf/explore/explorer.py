@@ -26,7 +26,8 @@ OUT = os.path.join(BUILD, "explore")
 FINDINGS = os.path.join(OUT, "findings")
 DEFAULT_EXAMPLES = 25
 OUTSIDE_MIN = 5           # scenarios the reference may fail to repeat before the search stops
-SHOWN_LINES = 14           # lines of a difference's report on the console (the case file has all of it)
+SHOWN_LINES = 14
+FINDING_MARK = "\0finding\0"   # where a failure report names the case, until the finding's path is known           # lines of a difference's report on the console (the case file has all of it)
 
 
 class Difference(Exception):
@@ -54,8 +55,8 @@ class Explorer:
     """Explores programs of IMPL (None: the reference itself) under the run
     settings CFG (run id, limits), as worker WORKER (staging, name prefixes)."""
 
-    def __init__(self, cfg, worker, seed_value):
-        self.cfg, self.worker, self.seed = cfg, worker, seed_value
+    def __init__(self, cfg, worker, seed_value, findings=FINDINGS):
+        self.cfg, self.worker, self.seed, self.findings = cfg, worker, seed_value, findings
         self.reference_hash = "".join("%s=%s;" % kv for kv in sorted(program_hashes(cfg.ref).items()))
         self.scratch = tempfile.mkdtemp(prefix="explore-%s-" % worker, dir=os.path.join(BUILD))
 
@@ -121,9 +122,11 @@ class Explorer:
                 outcome.outside += 1
             assume(concrete is not None)
             outcome.scenarios += 1
-            failure = self.run(self.parse(concrete, "candidate", False), self.cfg.impl or self.cfg.ref, "candidate")
+            text = finding_text(program, self.seed, self.cfg.impl, self.findings, title, concrete)
+            candidate = self.parse(text, finding_name(program, self.seed), False)
+            failure = self.run(candidate, self.cfg.impl or self.cfg.ref, "candidate")
             if failure:
-                raise Difference(scenario, concrete, failure)
+                raise Difference(scenario, text, failure.replace(candidate.relpath, FINDING_MARK))
 
         try:
             check()
@@ -148,7 +151,7 @@ def describe(outcome):
     if not outcome.difference:
         return head + ": no difference" + "".join("; " + n for n in outcome.notes)
     found = outcome.difference
-    lines = found["failure"].split("\n")
+    lines = found["failure"].replace(FINDING_MARK, os.path.relpath(outcome.case_path, ROOT)).split("\n")
     start = next((i for i, line in enumerate(lines) if line.strip().startswith(("step ", "transcript "))), 0)
     shown = [line for line in lines[start:start + SHOWN_LINES] if line.strip()]
     return "\n".join([head + ": DIFFERENCE (%s) in %s" % (found["checks"], found["title"])]
@@ -160,27 +163,30 @@ def finding_name(program, seed_value):
     return "explore-%s-seed%d" % (program, seed_value)
 
 
-def write_finding(outcome, seed_value, impl, findings=FINDINGS):
-    """The shrunk scenario as a case file in FINDINGS."""
-    found = outcome.difference
-    name = finding_name(outcome.program, seed_value)
+def finding_text(program, seed_value, impl, findings, title, concrete):
+    """The case file of a difference: the reference's case with what found it and how to rerun it on top."""
+    name = finding_name(program, seed_value)
     impl_arg = " IMPL=%s" % os.path.relpath(impl, ROOT) if impl else ""
     comments = ["Found by make explore (seed %d): the reference does this, %s does not." % (
                     seed_value, os.path.relpath(impl, ROOT) if impl else "the reference"),
-                "Scenario: %s" % found["title"],
+                "Scenario: %s" % title,
                 "Rerun the case:  make conformance CASES=%s CASE=%s%s" % (
                     os.path.relpath(findings, ROOT), name, impl_arg),
-                "Rerun the search: make explore SEED=%d PROGRAM=%s%s" % (seed_value, outcome.program, impl_arg)]
-    lines = found["concrete"].split("\n")
-    text = "\n".join("# " + c for c in comments) + "\n\n" + "\n".join(
-        "title    explore: " + found["title"] if line.startswith("title ") else line for line in lines)
-    path = os.path.join(findings, name + ".case")
-    write(path, text)
+                "Rerun the search: make explore SEED=%d PROGRAM=%s%s" % (seed_value, program, impl_arg)]
+    lines = concrete.split("\n")
+    return "\n".join("# " + c for c in comments) + "\n\n" + "\n".join(
+        "title    explore: " + title if line.startswith("title ") else line for line in lines)
+
+
+def write_finding(outcome, seed_value, findings=FINDINGS):
+    """The shrunk scenario's case file (the very text that failed) in FINDINGS."""
+    path = os.path.join(findings, finding_name(outcome.program, seed_value) + ".case")
+    write(path, outcome.difference["concrete"])
     outcome.case_path = path
 
 
-def explore_one(cfg, program, examples, seed_value, worker):
-    explorer = Explorer(cfg, worker, seed_value)
+def explore_one(cfg, program, examples, seed_value, worker, findings):
+    explorer = Explorer(cfg, worker, seed_value, findings)
     try:
         return explorer.explore(program, examples)
     finally:
@@ -190,9 +196,10 @@ def explore_one(cfg, program, examples, seed_value, worker):
 def explore_all(cfg, programs, examples, seed_value, findings=FINDINGS):
     """Explore PROGRAMS at once (a process each: they mostly wait); their Outcomes in order."""
     with concurrent.futures.ProcessPoolExecutor(max_workers=len(programs)) as pool:
-        futures = [pool.submit(explore_one, cfg, p, examples, seed_value, "e%d" % i) for i, p in enumerate(programs)]
+        futures = [pool.submit(explore_one, cfg, p, examples, seed_value, "e%d" % i, findings)
+                   for i, p in enumerate(programs)]
         outcomes = [f.result() for f in futures]
     for outcome in outcomes:
         if outcome.difference:
-            write_finding(outcome, seed_value, cfg.impl, findings)
+            write_finding(outcome, seed_value, findings)
     return outcomes
