@@ -234,12 +234,13 @@ def cmd_explore(args):
             "IMPL=%s provides none of %s" % (args.impl, " ".join(programs)))
     if args.examples < 1:
         die("EXPLORE=%d: at least 1 scenario per program" % args.examples)
-    signal.signal(signal.SIGTERM, ownership.terminate_run)
+    for signum in (signal.SIGTERM, signal.SIGINT):    # Ctrl-C too: the workers do not unwind, this process ends them
+        signal.signal(signum, ownership.terminate_run)
     with ownership.owned_run() as rid:
         cfg = settings.Settings(impl=impl, run=rid, label="explore", limits_text=args.limits or "")
         os.environ.update(cfg.environ())
-        print("sockconf explore: %s, %d scenarios each, seed %d: %s" % (
-            "IMPL=" + args.impl if impl else "the reference against itself", args.examples, args.seed,
+        print("sockconf explore: %s, %d scenarios each, seed %d, run %s: %s" % (
+            "IMPL=" + args.impl if impl else "the reference against itself", args.examples, args.seed, rid,
             " ".join(programs)), flush=True)
         outcomes = explorer.explore_all(cfg, programs, args.examples, args.seed,
                                         os.path.abspath(args.findings) if args.findings else explorer.FINDINGS)

@@ -3,7 +3,12 @@ fixed seed's scenarios; a wrong program's difference is shrunk into a case
 file that fails the same way under CASES= and passes on the reference; bad
 input is one line and exit 2."""
 import os
+import re
+import signal
 import subprocess
+import time
+
+import pytest
 
 from sockconf.paths import ROOT
 from sockconf.paths import SELF as SOCKCONF
@@ -59,3 +64,34 @@ def test_bad_input_is_one_line_and_exit_2():
         proc = subprocess.run(SOCKCONF + ["explore"] + args, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and message in proc.stderr, (args, proc.stdout, proc.stderr)
         assert "Traceback" not in proc.stderr
+
+
+def namespaces_of(rid):
+    names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=30).stdout.split()
+    return [n for n in names if n.startswith("sc%s-" % rid)]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signalled_exploration_ends_within_5_s_leaving_nothing(signum, tmp_path):
+    """Ctrl-C (SIGINT to the whole group) or a supervisor's SIGTERM (the driver
+    alone): every worker and program ends and the run's namespaces are gone."""
+    proc = subprocess.Popen(SOCKCONF + ["explore", "--examples", "200", "--seed", "3", "--findings", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    header = proc.stdout.readline()
+    rid = re.search(r", run ([a-z0-9]+):", header).group(1)
+    time.sleep(4)
+    if signum == signal.SIGINT:
+        os.killpg(proc.pid, signum)
+    else:
+        os.kill(proc.pid, signum)
+    sent = time.monotonic()
+    proc.communicate(timeout=10)
+    ended = time.monotonic() - sent
+    deadline = sent + 5
+    while namespaces_of(rid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not namespaces_of(rid), namespaces_of(rid)
+    assert ended < 5, "ended %.1f s after the signal" % ended
+    assert proc.returncode == 128 + signum, proc.returncode
+    left = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    assert not left, "processes of the exploration left: %s" % left

@@ -7,6 +7,7 @@ it stands."""
 import concurrent.futures
 import os
 import shutil
+import signal
 import tempfile
 from dataclasses import dataclass, field
 
@@ -44,6 +45,7 @@ class Outcome:
     program: str
     scenarios: int = 0            # scenarios run on the implementation
     outside: int = 0              # scenarios the reference did not do the same way twice (not counted)
+    noise: int = 0                # differences that did not come back at once (timing under load, not counted)
     difference: dict = None       # the shrunk difference: title, checks, concrete (case text), failure
     flaky: bool = False           # a difference that did not come back when Hypothesis replayed it
     stopped: bool = False         # the reference did not repeat itself too often: the search stopped
@@ -104,6 +106,11 @@ class Explorer:
         write(cache, text or "")
         return text
 
+    def confirmed(self, candidate):
+        """A difference counts when the implementation fails the case again and the reference passes it again."""
+        return bool(self.run(candidate, self.cfg.impl or self.cfg.ref, "candidate-again")) and \
+            not self.run(candidate, self.cfg.ref, "reference-again")
+
     def explore(self, program, examples):
         outcome = Outcome(program)
         outside_limit = max(OUTSIDE_MIN, examples)
@@ -125,6 +132,9 @@ class Explorer:
             text = finding_text(program, self.seed, self.cfg.impl, self.findings, title, concrete)
             candidate = self.parse(text, finding_name(program, self.seed), False)
             failure = self.run(candidate, self.cfg.impl or self.cfg.ref, "candidate")
+            if failure and not self.confirmed(candidate):
+                outcome.noise += 1           # it did not fail twice, or the reference failed it too: timing, not a difference
+                failure = None
             if failure:
                 raise Difference(scenario, text, failure.replace(candidate.relpath, FINDING_MARK))
 
@@ -145,7 +155,9 @@ class Explorer:
 
 def describe(outcome):
     """A console line (and, for a difference, its first lines) of one program's exploration."""
-    head = "%-11s %3d scenarios, %d outside the space" % (outcome.program, outcome.scenarios, outcome.outside)
+    head = "%-11s %3d scenarios, %d outside the space%s" % (
+        outcome.program, outcome.scenarios, outcome.outside,
+        ", %d differences that did not repeat" % outcome.noise if outcome.noise else "")
     if outcome.flaky:
         return head + ": FLAKY (%s)" % "; ".join(outcome.notes)
     if not outcome.difference:
@@ -186,6 +198,10 @@ def write_finding(outcome, seed_value, findings=FINDINGS):
 
 
 def explore_one(cfg, program, examples, seed_value, worker, findings):
+    # The parent owns the run: on Ctrl-C or SIGTERM it kills every worker and removes all of the run
+    # (ownership.terminate_run); a worker neither unwinds on its own nor sweeps beside it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     explorer = Explorer(cfg, worker, seed_value, findings)
     try:
         return explorer.explore(program, examples)

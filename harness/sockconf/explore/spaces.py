@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sockconf.language.notation import quote
 
 PAUSE = 0.2            # seconds between the pieces of one message
-QUIET = 0.5            # seconds an observation waits for more (verbs/observe.py for=)
+QUIET = 0.8            # seconds an observation waits for more (verbs/observe.py for=): what did not come by then
+                       # is "nothing", also on a loaded machine
 ALPHABET = [bytes([c]) for c in range(ord("a"), ord("z") + 1)] + [
     bytes([c]) for c in range(0x20, 0x7f) if not chr(c).islower()] + [b"\0"]
 TYPED = [c for c in ALPHABET if c != b"\0"]            # a terminal line: printable only
