@@ -116,13 +116,15 @@ class Explorer:
         outside_limit = max(OUTSIDE_MIN, examples)
         database = DirectoryBasedExampleDatabase(os.path.join(OUT, "hypothesis", program))
 
+        space, topology = spaces.SPACES[program]
+
         @settings(max_examples=examples, database=database, deadline=None, verbosity=Verbosity.quiet,
                   suppress_health_check=list(HealthCheck), report_multiple_bugs=False, print_blob=False)
         @seed(self.seed)
-        @given(spaces.SPACES[program]())
+        @given(space())
         def check(drawn):
             checks, title, steps = drawn
-            scenario = Scenario(program, checks, title, tuple(steps))
+            scenario = Scenario(program, checks, title, tuple(steps), topology)
             assume(outcome.outside <= outside_limit)            # past it: no more runs, the search ends
             concrete = self.reference(scenario)
             if concrete is None:

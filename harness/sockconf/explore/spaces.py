@@ -1,7 +1,8 @@
 """The scenario space of each program, as Hypothesis strategies: what
 varies, and only inside defined behaviour (tests/SPEC.md "Explored").
 
-Every scenario runs on topology pair (hosts a, b).  Bytes are printable
+Scenarios run on topology pair (hosts a, b), multicast ones on lan (a to d,
+each also carrying the listings' interface 203.106.93.94).  Bytes are printable
 ASCII and NUL: no byte a terminal would interpret, and a NUL where a listing
 prints a buffer with %s (else it reads past what it received: undefined).
 Pieces of one message are sent PAUSE apart, long enough that a blocked
@@ -185,5 +186,38 @@ def comclient(draw):
             "comclient on %s %s: a %d-character line, echo %s" % (on, " ".join(args), len(line), echo_kind), steps)
 
 
-SPACES = {"tcpserver": tcpserver, "tcpclient": tcpclient, "udpserver": udpserver, "udpclient": udpclient,
-          "iserver": iserver, "comclient": comclient}
+MCAST_ARGUMENTS = [[], ["%{b}"], ["x"], ["198.18.0.9"], ["%{b}", "x"]]     # valid: the first two only
+
+
+@st.composite
+def mcastclient(draw):
+    """Its interface argument; one datagram to the group of 1 to 1100 bytes (its buffer is 1024)."""
+    args = draw(st.sampled_from(MCAST_ARGUMENTS))
+    data = draw(message(1100, least=1))
+    steps = ["rcv  start b mcastclient" + "".join(" " + a for a in args)]
+    if args in ([], ["%{b}"]):
+        steps += ['rcv  expect "Adding multicast group...OK."',
+                  "snd  mcast-send a 226.1.1.1 4321 %s ttl=1" % quote(data)]
+    steps.append("rcv  ending for=%g" % QUIET)
+    tutorial = not args and len(data) <= 1024 and has_nul(data, 1024)
+    return ("tutorial" if tutorial else "spec",
+            "mcastclient %s: a %d-byte datagram" % (" ".join(args) or "(no argument)", len(data)), steps)
+
+
+@st.composite
+def mcastserver(draw):
+    """Its interface argument; one or two receivers on other hosts."""
+    args = draw(st.sampled_from(MCAST_ARGUMENTS[:1] + [["%{a}"]] + MCAST_ARGUMENTS[2:]))
+    receivers = draw(st.integers(1, 2))
+    hosts = ["b", "c"][:receivers]
+    steps = ["r%d   mcast-join %s 226.1.1.1 4321" % (i, h) for i, h in enumerate(hosts)]
+    steps += ["srv  start a mcastserver" + "".join(" " + a for a in args), "srv  ending for=%g" % QUIET]
+    steps += ["r%d   take-datagrams for=%g" % (i, QUIET) for i in range(receivers)]
+    return ("tutorial" if not args else "spec",
+            "mcastserver %s: %d receivers" % (" ".join(args) or "(no argument)", receivers), steps)
+
+
+# program -> (its scenario space, the topology its scenarios run on)
+SPACES = {"tcpserver": (tcpserver, "pair"), "tcpclient": (tcpclient, "pair"), "udpserver": (udpserver, "pair"),
+          "udpclient": (udpclient, "pair"), "iserver": (iserver, "pair"), "comclient": (comclient, "pair"),
+          "mcastserver": (mcastserver, "lan"), "mcastclient": (mcastclient, "lan")}
