@@ -186,6 +186,38 @@ def comclient(draw):
             "comclient on %s %s: a %d-character line, echo %s" % (on, " ".join(args), len(line), echo_kind), steps)
 
 
+@st.composite
+def select(draw):
+    """One to three clients (hosts b, c, d) connect one after another, then a generated order of lines
+    sent (1 to 1100 bytes: one recv() takes at most 1024) and departures (close or reset)."""
+    count = draw(st.integers(1, 3))
+    clients = ["b", "c", "d"][:count]
+    steps = ["srv  start a select", "net  tcp-state a 2020 LISTEN"]
+    for host in clients:
+        # each connection accepted before the next arrives: one select() wake-up each
+        steps += ["%s    tcp-connect %s a 2020" % (host, host), "%s    take for=%g" % (host, PAUSE)]
+    present, resets, longest = list(clients), False, 0
+    for _ in range(draw(st.integers(1, 5))):
+        if not present:
+            break
+        who = draw(st.sampled_from(present))
+        act = draw(st.sampled_from(["send", "send", "send", "close", "reset"]))
+        if act == "send":
+            data = draw(message(1100, least=1))
+            longest = max(longest, len(data))
+            steps.append("%s    send %s" % (who, quote(data)))
+        else:
+            present.remove(who)
+            resets |= act == "reset"
+            steps.append("%s    %s" % (who, act))
+        # everyone still there: what was relayed to them, then quiet
+        steps += ["%s    take for=%g" % (other, PAUSE) for other in present]
+    steps.append("srv  ending for=%g" % QUIET)
+    tutorial = not resets and longest <= 1024
+    return ("tutorial" if tutorial else "spec",
+            "select: %d clients, %d steps" % (count, len(steps)), steps)
+
+
 MCAST_ARGUMENTS = [[], ["%{b}"], ["x"], ["198.18.0.9"], ["%{b}", "x"]]     # valid: the first two only
 
 
@@ -220,4 +252,4 @@ def mcastserver(draw):
 # program -> (its scenario space, the topology its scenarios run on)
 SPACES = {"tcpserver": (tcpserver, "pair"), "tcpclient": (tcpclient, "pair"), "udpserver": (udpserver, "pair"),
           "udpclient": (udpclient, "pair"), "iserver": (iserver, "pair"), "comclient": (comclient, "pair"),
-          "mcastserver": (mcastserver, "lan"), "mcastclient": (mcastclient, "lan")}
+          "mcastserver": (mcastserver, "lan"), "mcastclient": (mcastclient, "lan"), "select": (select, "lan")}
