@@ -1,13 +1,17 @@
-#!/usr/bin/python3
-"""sockconf: run the conformance suite, list its cases, score the mutants.
+"""sockconf: run the conformance suite, list its cases, explore, score the mutants.
+With harness/ on PYTHONPATH (the make targets set it):
 
-  sockconf.py run [--impl DIR] [--case 'PATTERN[/VARIANT] ...'] [--cases 'DIR ...'] [--strict] [--label L]
-                  [--workers N] [--last-failed] [-- PYTEST-ARGS]
-  sockconf.py list [--cases 'DIR ...']
-  sockconf.py verbs [--check FILE | --write FILE]
-  sockconf.py mutants [--only NAME]
-  sockconf.py sweep
-  sockconf.py lab [pair|lan|routed] [--minutes N]
+  python3 -m sockconf run [--impl DIR] [--case 'PATTERN[/VARIANT] ...'] [--cases 'DIR ...'] [--strict]
+                          [--label L] [--workers N] [--last-failed] [-- PYTEST-ARGS]
+  python3 -m sockconf list [--cases 'DIR ...']
+  python3 -m sockconf verbs [--check FILE | --write FILE]
+  python3 -m sockconf explore [--impl DIR] [--programs 'P ...'] [--examples N] [--seed S] [--findings DIR]
+  python3 -m sockconf mutants [--only NAME]
+  python3 -m sockconf sweep
+  python3 -m sockconf lab [pair|lan|routed] [--minutes N]
+  python3 -m sockconf grade run SUBMISSIONS ... | grade merge ...   (sockconf/grading/grade.py)
+  python3 -m sockconf soak [--runs N] [--impl DIR]                  (sockconf/tools/soak.py)
+  python3 -m sockconf bench                                         (sockconf/tools/bench.py)
 
 Checks the cases and what the suite needs before any case runs and says
 what is wrong: FILE:LINE: lines for the cases (exit 2), one line otherwise.
@@ -267,7 +271,8 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] in TOOLS:
         import importlib
         sys.exit(importlib.import_module(TOOLS[sys.argv[1]]).main(sys.argv[2:]))
-    parser = argparse.ArgumentParser(prog="sockconf")
+    parser = argparse.ArgumentParser(prog="sockconf", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run")
     run.add_argument("--impl")

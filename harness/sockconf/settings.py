@@ -1,4 +1,4 @@
-"""The settings of a run, held once.  sockconf.py makes them from its
+"""The settings of a run, held once.  cli.py makes them from its
 options and passes them to pytest (and its xdist workers) through the
 environment; everything else reads them with current().
 

@@ -1,6 +1,6 @@
 """Self-checks of the harness itself (run by `make check`).
 
-Each test drives harness/sockconf.py the way a user does and checks what the
+Each test drives python3 -m sockconf the way a user does and checks what the
 harness issue promises: CASE= selects, IMPL= blames exactly the broken
 program, a program that cannot run fails only its own cases, bad set-ups are
 refused before any case, and an interrupted or killed run leaves nothing

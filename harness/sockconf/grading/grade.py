@@ -1,11 +1,10 @@
-#!/usr/bin/python3
 """make grade: every subfolder of SUBMISSIONS is one implementation, run in
 isolation (a sockconf run of its own: its own run id, prefix, topologies and
 limits), JOBS at once; the outputs go to build/grade/ (results.json,
 grades.csv, index.html, impl/NAME.html).
 
-  grade.py run SUBMISSIONS [--jobs N] [--shard i/N] [--case 'PATTERN ...'] [--out DIR]
-  grade.py merge --out DIR SHARD_DIR...
+  python3 -m sockconf grade run SUBMISSIONS [--jobs N] [--shard i/N] [--case 'PATTERN ...'] [--out DIR]
+  python3 -m sockconf grade merge --out DIR SHARD_DIR...
 """
 import argparse
 import concurrent.futures

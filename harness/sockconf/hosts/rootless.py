@@ -4,7 +4,7 @@ containers do, and builds its topologies there.
 A user who is not root gets the whole run inside
 
     unshare --user --map-root-user --map-auto --net --mount --pid --fork
-            --mount-proc --kill-child /bin/sh -c 'python3 sockconf.py ARGS'
+            --mount-proc --kill-child /bin/sh -c 'python3 -m sockconf ARGS'
 
 There the harness is root of its own user namespace: it may create network
 namespaces, start smcrouted and load nftables in them, and switch to case
@@ -61,7 +61,7 @@ def why_not():
 
 
 def enter(argv):
-    """Run the command line ARGV (sockconf.py ARGS) inside a rootless run's namespaces; does not return."""
+    """Run the command line ARGV (-m sockconf ARGS) inside a rootless run's namespaces; does not return."""
     reason = why_not()
     if reason:
         print("sockconf: cannot run without root: %s" % reason, file=sys.stderr)

@@ -2,7 +2,7 @@
 and options with their types, the kind of actor it applies to, one line of
 documentation and its handler.  cases.py checks every step against this
 before any namespace is made; engine.py calls the handlers; the verb tables
-of tests/cases/README.md are made from it (sockconf.py verbs).
+of tests/cases/README.md are made from it (python3 -m sockconf verbs).
 
 The verbs themselves live in the package sockconf.verbs, a module per
 family (programs, tcp, udp, proc, faults).  Importing that package

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 """make bench: speed of the harness, of grading and of the server designs.
 
 Topologies: median set-up plus tear-down of each topology over REPS runs,

@@ -1,9 +1,8 @@
-#!/usr/bin/python3
 """make soak: the whole suite RUNS times in a row while two CPU-bound
 processes run beside it; any case whose verdict is not the same in every run
 is a flip, reported with its verdicts, and makes the exit status 1.
 
-  soak.py [--runs 20] [--impl DIR] [--burners 2]
+  python3 -m sockconf soak [--runs 20] [--impl DIR] [--burners 2]
 """
 import argparse
 import collections
