@@ -8,11 +8,11 @@ from sockconf.paths import SELF as SOCKCONF
 from sockconf.reports import msc
 
 SVG = "{http://www.w3.org/2000/svg}"
-MCAST_HEADER = "title    t\nchecks   spec\npassage  p\ntopology pair\n\n[steps]\n"
+HEADER = "title    t\nchecks   spec\npassage  p\ntopology pair\n\n[steps]\n"
 
 
 def run_case(tmp_path, name, steps):
-    (tmp_path / (name + ".case")).write_text(MCAST_HEADER + steps)
+    (tmp_path / (name + ".case")).write_text(HEADER + steps)
     return subprocess.run(SOCKCONF + ["run", "--cases", str(tmp_path), "--case", name, "--label", "selfcheck-" + name],
                           capture_output=True, text=True, timeout=120)
 
@@ -123,7 +123,7 @@ def test_each_check_fails_at_its_own_step(tmp_path):
     for verb, steps in MUST_FAIL.items():
         actors = sorted({line.split()[0] for line in steps.splitlines() if line.split()[1] == "start"})
         transcripts = "".join("\n[transcript %s]\nnothing%%SPlike%%SPthis\n" % a for a in actors)
-        (cases / ("can-fail-%s.case" % verb)).write_text(MCAST_HEADER + steps + transcripts)
+        (cases / ("can-fail-%s.case" % verb)).write_text(HEADER + steps + transcripts)
     impl = tmp_path / "impl"
     shutil.copytree(REFERENCE, impl)
     for program, script in STAND_INS.items():
@@ -135,7 +135,7 @@ def test_each_check_fails_at_its_own_step(tmp_path):
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr
     wrong = []
     for verb, steps in MUST_FAIL.items():
-        last = len(MCAST_HEADER.splitlines()) + len(steps.splitlines())
+        last = len(HEADER.splitlines()) + len(steps.splitlines())
         result = os.path.join(ROOT, "build", "artifacts", "selfcheck-can-fail", "can-fail-%s.impl" % verb, "result.json")
         failure = json.load(open(result)).get("failure") or {}
         if failure.get("line") != last:

@@ -74,23 +74,24 @@ class Explorer:
             raise RuntimeError("the explorer wrote a case with errors (a harness bug):\n%s\n%s" % (exc, text))
 
     def run(self, case, directory, label):
+        """(the CaseRun, its failure report or None) of CASE with the programs of DIRECTORY."""
         dirs = {p: (directory, "ref" if directory == self.cfg.ref else "impl") for p in case.programs()}
         artifacts = os.path.join(OUT, "artifacts", self.cfg.run + "-" + self.worker, label)
-        _, failure = run_case(case, label, dirs, self.cfg, self.worker, artifacts, "make explore")
-        return failure
+        return run_case(case, label, dirs, self.cfg, self.worker, artifacts, "make explore")
+
+    def failure(self, case, directory, label):
+        return self.run(case, directory, label)[1]
 
     def reference(self, scenario):
         """The checking case of what the reference did in SCENARIO, or None
         when the reference does not do the same in it twice."""
-        cache = os.path.join(OUT, "cache", scenario.key(self.reference_hash) + ".case")
+        key = scenario.key(self.reference_hash)
+        cache = os.path.join(OUT, "cache", key + ".case")
         if os.path.exists(cache):
             with open(cache) as f:
                 text = f.read()
             return text or None
-        case = self.parse(scenario.text(), "scenario", exploring=True)
-        dirs = {p: (self.cfg.ref, "ref") for p in case.programs()}
-        artifacts = os.path.join(OUT, "artifacts", self.cfg.run + "-" + self.worker, "observe")
-        run, failure = run_case(case, "ref", dirs, self.cfg, self.worker, artifacts, "make explore")
+        run, failure = self.run(self.parse(scenario.text(), "scenario", exploring=True), self.cfg.ref, "observe")
         text, why = None, failure
         if failure is None:
             outputs = {name: bytes(actor.output).decode("utf-8", "replace") for name, actor in run.actors.items()
@@ -98,18 +99,18 @@ class Explorer:
             text = concrete_case(scenario, run.observations, outputs)
             why = None if text is not None else "an output the case notation cannot write exactly"
         if text is not None:
-            why = self.run(self.parse(text, "reference", False), self.cfg.ref, "reference")
+            why = self.failure(self.parse(text, "reference", False), self.cfg.ref, "reference")
             text = None if why else text       # the reference itself does not repeat it: outside the space
         if why:
-            write(os.path.join(OUT, "outside", scenario.key(self.reference_hash) + ".txt"),
+            write(os.path.join(OUT, "outside", key + ".txt"),
                   scenario.text() + "\n" + why + "\n")
         write(cache, text or "")
         return text
 
     def confirmed(self, candidate):
         """A difference counts when the implementation fails the case again and the reference passes it again."""
-        return bool(self.run(candidate, self.cfg.impl or self.cfg.ref, "candidate-again")) and \
-            not self.run(candidate, self.cfg.ref, "reference-again")
+        return bool(self.failure(candidate, self.cfg.impl or self.cfg.ref, "candidate-again")) and \
+            not self.failure(candidate, self.cfg.ref, "reference-again")
 
     def explore(self, program, examples):
         outcome = Outcome(program)
@@ -134,7 +135,7 @@ class Explorer:
             outcome.scenarios += 1
             text = finding_text(program, self.seed, self.cfg.impl, self.findings, title, concrete)
             candidate = self.parse(text, finding_name(program, self.seed), False)
-            failure = self.run(candidate, self.cfg.impl or self.cfg.ref, "candidate")
+            failure = self.failure(candidate, self.cfg.impl or self.cfg.ref, "candidate")
             if failure and not self.confirmed(candidate):
                 outcome.noise += 1           # it did not fail twice, or the reference failed it too: timing, not a difference
                 failure = None

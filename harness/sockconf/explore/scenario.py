@@ -48,7 +48,7 @@ def source(address, port):
     return address if port in ephemeral_ports() else "%s:%d" % (address, port)
 
 
-def concrete_steps(observation, prefix):
+def concrete_steps(observation):
     """The checking steps that say what one observation step saw."""
     kind, actor = observation["kind"], observation["actor"]
     if kind == "take":
@@ -87,7 +87,7 @@ def concrete_case(scenario, observations, outputs, title=None, comments=()):
     steps = []
     for i, step in enumerate(scenario.steps):
         observed = by_line.get(first_step_line + i)
-        steps += concrete_steps(observed, step) if observed else [step]
+        steps += concrete_steps(observed) if observed else [step]
     sections = []
     for actor, output in sorted(outputs.items()):
         body = transcript(output)

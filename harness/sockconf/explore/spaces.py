@@ -147,15 +147,19 @@ def udpclient(draw):
 
 @st.composite
 def iserver(draw):
-    """Its count argument; clients one after another, each sending 1 to 120 bytes in pieces."""
+    """Its count argument; clients one after another, each sending 1 to 120 bytes in one piece."""
     count = draw(st.one_of(st.none(), st.integers(1, 3).map(str), st.sampled_from(["0", "-1", "x", "2x", "1 2"])))
-    served = int(count.split()[0]) if count and count.split()[0].isdigit() and int(count.split()[0]) > 0 else 1
+    first = count.split()[0] if count else None
+    valid = first is None or (first.isdigit() and int(first) > 0)     # else a usage line and exit
+    served = int(first) if first and valid else 1
     # One recv() of up to 100 bytes: a request in one piece (a second piece would race the
     # server's close); a longer one is echoed cut to 100 bytes, then the stream is reset.
     clients = draw(st.lists(message(120, least=1), min_size=1, max_size=min(served, 3)))
-    steps = ["srv  start a iserver" + (" " + count if count else ""), "srv  ending for=0.2"]
-    if count is None or count.split()[0].isdigit() and int(count.split()[0]) > 0:
-        steps = steps[:1] + ["net  tcp-state a 12345 LISTEN"]
+    steps = ["srv  start a iserver" + (" " + count if count else "")]
+    if not valid:
+        steps.append("srv  ending for=0.2")
+    else:
+        steps.append("net  tcp-state a 12345 LISTEN")
         for i, data in enumerate(clients):
             steps += ["c%d   tcp-connect b a 12345" % i, "c%d   send %s" % (i, quote(data))]
             steps += ["c%d   take for=%g" % (i, QUIET)]

@@ -142,11 +142,11 @@ def parse_step(lineno, line, ctx):
         raise ArgError("%s only observes (the explorer's own verb): a case checks, with recv, exit, udp-recv, ..." % name)
     check_actor(verb, actor, ctx)
     used = ctx.used.setdefault(actor, set())
-    if verb.after and not used & set(verb.after):
-        used.add(name)
+    earlier = set(used)
+    used.add(name)
+    if verb.after and not earlier & set(verb.after):
         raise ArgError("%s %s has nothing to check: no earlier step on %s uses %s" % (
             actor, name, actor, " or ".join(verb.after)))
-    used.add(name)
     args, raw_opts = split_options(verb, tokens[2:])
     # The actor's kind is recorded even if an argument is wrong, so that one
     # mistake gives one message, not one for every later step of the actor.

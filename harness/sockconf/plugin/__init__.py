@@ -123,8 +123,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     rows = config.stash[ROWS]
     blame.annotate(rows)       # for the summary and LABEL.results.json alike
     times = os.times()
-    summary.write_results(rows, cfg, time.monotonic() - config.stash[STARTED],
+    doc = summary.write_results(rows, cfg, time.monotonic() - config.stash[STARTED],
                           times.user + times.system + times.children_user + times.children_system)
-    text, path = summary.write_summary(rows, cfg, PROGRAMS)
+    text, path = summary.write_summary(rows, cfg, PROGRAMS, doc)
     terminalreporter.write_sep("=", "sockconf summary (also in %s)" % os.path.relpath(path))
     terminalreporter.write(text)

@@ -3,6 +3,7 @@ documented, stable schema results.schema.json (version 1).  Every run
 writes one (build/reports/LABEL.results.json, its implementation named
 LABEL); make grade joins theirs, renamed, and makes grades.csv from it."""
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -83,11 +84,20 @@ def write(doc, file_path):
         json.dump(doc, f, indent=1)
 
 
+@functools.lru_cache(maxsize=None)
+def validator(schema):
+    """The checked validator of the schema file SCHEMA, read once per process (a run checks every result.json)."""
+    from jsonschema.validators import validator_for
+    with open(schema) as f:
+        loaded = json.load(f)
+    cls = validator_for(loaded)
+    cls.check_schema(loaded)
+    return cls(loaded)
+
+
 def validate(doc, schema=SCHEMA):
     """Raise jsonschema.ValidationError when DOC does not follow SCHEMA (results.schema.json)."""
-    import jsonschema
-    with open(schema) as f:
-        jsonschema.validate(doc, json.load(f))
+    validator(schema).validate(doc)
 
 
 def read_run(file_path):

@@ -15,7 +15,8 @@ from sockconf.verdicts import Verdict
 
 def write_results(rows, cfg, wall_seconds, cpu_seconds):
     """LABEL.results.json: the run's rows (blame annotated) as results.json
-    records of one implementation named LABEL, each with its result.json."""
+    records of one implementation named LABEL, each with its result.json;
+    returns the document."""
     directory = cfg.impl or cfg.ref
     implementation = {"name": cfg.label, "path": directory, "status": "ran", "error": None,
                       "programs": results.program_hashes(directory), "wall_seconds": round(wall_seconds, 2),
@@ -29,12 +30,14 @@ def write_results(rows, cfg, wall_seconds, cpu_seconds):
         records.append(results.record(cfg.label, row, detail, os.path.relpath(detail_path, REPORTS) if detail else None))
     path = results.path(cfg.label)
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    results.write(results.document([implementation], records), path)
-    return path
+    doc = results.document([implementation], records)
+    results.write(doc, path)
+    return doc
 
 
-def provenance(cfg, programs):
-    suite = results.suite_info()
+def provenance(cfg, programs, doc):
+    """What exactly was tested, from the run's results.json DOC (its suite, its program hashes) and CFG."""
+    suite = doc["suite"]
     lines = ["- suite commit: `%s`" % suite["version"],
              "- kernel: `%s`" % suite["kernel"],
              "- iproute2: `%s`" % suite["iproute2"],
@@ -45,19 +48,19 @@ def provenance(cfg, programs):
              "- limits: %s" % sandbox.describe_limits(cfg.limits),
              "- environment: %s" % " ".join("`%s=%s`" % kv for kv in sorted(program_env(cfg.path).items())),
              "- date: %s" % time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())]
-    hashes = results.program_hashes(cfg.impl or cfg.ref)
+    hashes = doc["implementations"][0]["programs"]
     lines += ["  - `%s`: %s" % (p, "sha256 " + hashes[p] if hashes[p] else "not provided") for p in programs]
     return lines
 
 
-def write_summary(rows, cfg, programs):
+def write_summary(rows, cfg, programs, doc):
     """The Markdown summary: per case, each program's result where it alone
     was under test, and the result of programs together with whom it blames
-    (ROWS annotated by blame.annotate)."""
+    (ROWS annotated by blame.annotate; DOC the run's results.json, from write_results)."""
     cases = sorted({r["case"] for r in rows})
     used = [p for p in programs if blame.per_program(rows, p)]
     header = "| case | checks | " + " | ".join(used) + " | programs together |"
-    lines = ["# sockconf conformance: %s" % cfg.label, ""] + provenance(cfg, programs) + [
+    lines = ["# sockconf conformance: %s" % cfg.label, ""] + provenance(cfg, programs, doc) + [
              "", "A program's column counts the runs where it alone was under test; a failure of programs "
              "together names the programs that also failed alone, or says that only the pair fails.", "",
              header, "|" + "---|" * (len(used) + 3)]

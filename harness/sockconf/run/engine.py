@@ -2,7 +2,7 @@
 handler is in the registry), compare the transcripts.
 
 CaseRun.run() returns normally when the case passes and raises CaseFailed
-with a report (verdict.py) otherwise; either way CaseRun.record() is what
+with a report (failure.py) otherwise; either way CaseRun.record() is what
 the run saw, for results.json and the sequence chart.
 """
 import contextlib
@@ -60,13 +60,13 @@ class CaseRun:
         self.capture = None
         self.timing = []          # every at= check: expected, tolerance, actual, margin
         self.observations = []    # what the explorer's observation steps saw (verbs/observe.py)
-        self.failure = None       # verdict.failure_details() of a failed run
+        self.failure = None       # failure.failure_details() of a failed run
 
     # --- values a run alone knows ------------------------------------------
     def subst(self, text):
         """Replace %{host}, %{peer.port}, %{peer.addr} with what the harness knows."""
         def value(m):
-            if m.group(1) == "PORT":           # a transcript's ephemeral port, matched by verdict.match_ports
+            if m.group(1) == "PORT":           # a transcript's ephemeral port, matched by failure.match_ports
                 return m.group(0)
             actor, dot, attr = m.group(1).partition(".")
             if dot and actor not in self.actors:

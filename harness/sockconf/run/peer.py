@@ -116,43 +116,38 @@ class Peer(Actor):
         self.note("recv", "%d bytes: %s" % (len(buf), quote(buf)), size=len(buf), remote=self.remote)
         return buf
 
-    def recv_state(self, deadline):
-        """Wait for EOF: 'eof', 'reset', 'data' (with bytes kept) or 'open' at the deadline."""
-        left = deadline - time.monotonic()
-        self.sock.settimeout(max(0.0, left))
+    def _recv_chunk(self, deadline):
+        """One recv() bounded by DEADLINE: ('data', bytes), or 'eof', 'reset', 'open' (nothing by then)."""
+        self.sock.settimeout(max(0.0, deadline - time.monotonic()))
         try:
             chunk = self.sock.recv(DATAGRAM_MAX)
         except socket.timeout:
             return "open", b""
         except ConnectionResetError:
-            self.note("recv", "connection reset", size=0, remote=self.remote)
             return "reset", b""
-        if not chunk:
+        return ("data", chunk) if chunk else ("eof", b"")
+
+    def recv_state(self, deadline):
+        """Wait for EOF: 'eof', 'reset', 'data' (with bytes kept) or 'open' at the deadline."""
+        state, chunk = self._recv_chunk(deadline)
+        if state == "reset":
+            self.note("recv", "connection reset", size=0, remote=self.remote)
+        elif state == "eof":
             self.note("recv", "end of stream", size=0, remote=self.remote)
-            return "eof", b""
-        self.received += len(chunk)
-        self.note("recv", "%d unexpected bytes: %s" % (len(chunk), quote(chunk)), size=len(chunk), remote=self.remote)
-        return "data", chunk
+        elif state == "data":
+            self.received += len(chunk)
+            self.note("recv", "%d unexpected bytes: %s" % (len(chunk), quote(chunk)), size=len(chunk),
+                      remote=self.remote)
+        return state, chunk
 
     def take(self, quiet, deadline):
         """Everything until EOF, a reset, QUIET seconds without a byte or
         DEADLINE: (bytes, 'eof' | 'reset' | 'open')."""
         data = b""
-        while True:
-            left = min(deadline, time.monotonic() + quiet) - time.monotonic()
-            self.sock.settimeout(max(0.0, left))
-            try:
-                chunk = self.sock.recv(DATAGRAM_MAX)
-            except socket.timeout:
-                ending = "open"
-                break
-            except ConnectionResetError:
-                ending = "reset"
-                break
-            if not chunk:
-                ending = "eof"
-                break
+        ending, chunk = "data", b""
+        while ending == "data":
             data += chunk
+            ending, chunk = self._recv_chunk(min(deadline, time.monotonic() + quiet))
         self.received += len(data)
         self.note("recv", "%d bytes: %s, then %s" % (len(data), quote(data), ending), size=len(data),
                   remote=self.remote)
