@@ -57,7 +57,7 @@ conformance: $(if $(NODEPS),,deps) all
 # SEED=S, PROGRAM="tcpserver ..."; each difference is written as a case under build/explore/findings.
 explore: $(if $(NODEPS),,deps) all
 	$(SOCKCONF) explore $(if $(IMPL),--impl $(IMPL)) $(if $(EXPLORE),--examples $(EXPLORE)) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(PROGRAM),--programs '$(PROGRAM)') $(if $(LIMITS),--limits '$(LIMITS)')
+	  $(if $(PROGRAM),--programs '$(PROGRAM)') $(if $(LIMITS),--limits '$(LIMITS)') $(if $(CHECKS),--checks '$(CHECKS)')
 
 deps:
 	@sh ci/install-deps.sh

@@ -5,7 +5,7 @@ With harness/ on PYTHONPATH (the make targets set it):
                           [--label L] [--workers N] [--last-failed] [-- PYTEST-ARGS]
   python3 -m sockconf list [--cases 'DIR ...']
   python3 -m sockconf verbs [--check FILE | --write FILE]
-  python3 -m sockconf explore [--impl DIR] [--programs 'P ...'] [--examples N] [--seed S] [--findings DIR]
+  python3 -m sockconf explore [--impl DIR] [--programs 'P ...'] [--examples N] [--seed S] [--checks K] [--findings DIR]
   python3 -m sockconf mutants [--only NAME]
   python3 -m sockconf sweep
   python3 -m sockconf lab [pair|lan|routed] [--minutes N]
@@ -238,16 +238,19 @@ def cmd_explore(args):
             "IMPL=%s provides none of %s" % (args.impl, " ".join(programs)))
     if args.examples < 1:
         die("EXPLORE=%d: at least 1 scenario per program" % args.examples)
+    checks = tuple(args.checks.split(",")) if args.checks else explorer.CHECKS
+    if not checks or set(checks) - set(explorer.CHECKS):
+        die("CHECKS=%s: a comma-separated choice of %s" % (args.checks, ",".join(explorer.CHECKS)))
     for signum in (signal.SIGTERM, signal.SIGINT):    # Ctrl-C too: the workers do not unwind, this process ends them
         signal.signal(signum, ownership.terminate_run)
     with ownership.owned_run() as rid:
         cfg = settings.Settings(impl=impl, run=rid, label="explore", limits_text=args.limits or "")
         os.environ.update(cfg.environ())
-        print("sockconf explore: %s, %d scenarios each, seed %d, run %s: %s" % (
-            "IMPL=" + args.impl if impl else "the reference against itself", args.examples, args.seed, rid,
-            " ".join(programs)), flush=True)
+        print("sockconf explore: %s, %d %sscenarios each, seed %d, run %s: %s" % (
+            "IMPL=" + args.impl if impl else "the reference against itself", args.examples,
+            "" if checks == explorer.CHECKS else "/".join(checks) + " ", args.seed, rid, " ".join(programs)), flush=True)
         outcomes = explorer.explore_all(cfg, programs, args.examples, args.seed,
-                                        os.path.abspath(args.findings) if args.findings else explorer.FINDINGS)
+                                        os.path.abspath(args.findings) if args.findings else explorer.FINDINGS, checks)
     for outcome in outcomes:
         print(explorer.describe(outcome))
     found = [o for o in outcomes if o.difference or o.flaky]
@@ -301,6 +304,8 @@ def main():
     exp.add_argument("--examples", type=int, default=25, help="scenarios per program")
     exp.add_argument("--seed", type=int, default=1)
     exp.add_argument("--limits")
+    exp.add_argument("--checks", help="kinds of scenario, comma separated: tutorial (inside what the listings "
+                     "define), spec (inputs the tutorial never shows); default both")
     exp.add_argument("--findings", help="where differences are written as case files (default build/explore/findings)")
     mut = sub.add_parser("mutants")
     mut.add_argument("--only")

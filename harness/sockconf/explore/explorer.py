@@ -26,6 +26,7 @@ from sockconf.run.once import run_case
 OUT = os.path.join(BUILD, "explore")
 FINDINGS = os.path.join(OUT, "findings")
 DEFAULT_EXAMPLES = 25
+CHECKS = ("tutorial", "spec")   # every scenario; CHECKS=tutorial: only those inside what the listings define
 OUTSIDE_MIN = 5           # scenarios the reference may fail to repeat before the search stops
 SHOWN_LINES = 14
 FINDING_MARK = "\0finding\0"   # where a failure report names the case, until the finding's path is known           # lines of a difference's report on the console (the case file has all of it)
@@ -57,8 +58,9 @@ class Explorer:
     """Explores programs of IMPL (None: the reference itself) under the run
     settings CFG (run id, limits), as worker WORKER (staging, name prefixes)."""
 
-    def __init__(self, cfg, worker, seed_value, findings=FINDINGS):
+    def __init__(self, cfg, worker, seed_value, findings=FINDINGS, checks=CHECKS):
         self.cfg, self.worker, self.seed, self.findings = cfg, worker, seed_value, findings
+        self.checks = checks      # the kinds of scenario explored: tutorial, spec
         self.reference_hash = "".join("%s=%s;" % kv for kv in sorted(program_hashes(cfg.ref).items()))
         self.scratch = tempfile.mkdtemp(prefix="explore-%s-" % worker, dir=os.path.join(BUILD))
 
@@ -126,6 +128,7 @@ class Explorer:
         @given(space())
         def check(drawn):
             checks, title, steps = drawn
+            assume(checks in self.checks)
             scenario = Scenario(program, checks, title, tuple(steps), topology)
             assume(outcome.outside <= outside_limit)            # past it: no more runs, the search ends
             concrete = self.reference(scenario)
@@ -133,7 +136,7 @@ class Explorer:
                 outcome.outside += 1
             assume(concrete is not None)
             outcome.scenarios += 1
-            text = finding_text(program, self.seed, self.cfg.impl, self.findings, title, concrete)
+            text = finding_text(program, self.seed, self.cfg.impl, self.findings, title, concrete, self.checks)
             candidate = self.parse(text, finding_name(program, self.seed), False)
             failure = self.failure(candidate, self.cfg.impl or self.cfg.ref, "candidate")
             if failure and not self.confirmed(candidate):
@@ -193,16 +196,17 @@ def finding_name(program, seed_value):
     return "explore-%s-seed%d" % (program, seed_value)
 
 
-def finding_text(program, seed_value, impl, findings, title, concrete):
+def finding_text(program, seed_value, impl, findings, title, concrete, checks=CHECKS):
     """The case file of a difference: the reference's case with what found it and how to rerun it on top."""
     name = finding_name(program, seed_value)
     impl_arg = " IMPL=%s" % os.path.relpath(impl, ROOT) if impl else ""
+    search_arg = impl_arg + ("" if tuple(checks) == CHECKS else " CHECKS=%s" % ",".join(checks))
     comments = ["Found by make explore (seed %d): the reference does this, %s does not." % (
                     seed_value, os.path.relpath(impl, ROOT) if impl else "the reference"),
                 "Scenario: %s" % title,
                 "Rerun the case:  make conformance CASES=%s CASE=%s%s" % (
                     os.path.relpath(findings, ROOT), name, impl_arg),
-                "Rerun the search: make explore SEED=%d PROGRAM=%s%s" % (seed_value, program, impl_arg)]
+                "Rerun the search: make explore SEED=%d PROGRAM=%s%s" % (seed_value, program, search_arg)]
     lines = concrete.split("\n")
     return "\n".join("# " + c for c in comments) + "\n\n" + "\n".join(
         "title    explore: " + title if line.startswith("title ") else line for line in lines)
@@ -215,22 +219,23 @@ def write_finding(outcome, seed_value, findings=FINDINGS):
     outcome.case_path = path
 
 
-def explore_one(cfg, program, examples, seed_value, worker, findings):
+def explore_one(cfg, program, examples, seed_value, worker, findings, checks):
     # The parent owns the run: on Ctrl-C or SIGTERM it kills every worker and removes all of the run
     # (ownership.terminate_run); a worker neither unwinds on its own nor sweeps beside it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    explorer = Explorer(cfg, worker, seed_value, findings)
+    explorer = Explorer(cfg, worker, seed_value, findings, checks)
     try:
         return explorer.explore(program, examples)
     finally:
         explorer.close()
 
 
-def explore_all(cfg, programs, examples, seed_value, findings=FINDINGS):
-    """Explore PROGRAMS at once (a process each: they mostly wait); their Outcomes in order."""
+def explore_all(cfg, programs, examples, seed_value, findings=FINDINGS, checks=CHECKS):
+    """Explore PROGRAMS at once (a process each: they mostly wait), only scenarios of the kinds CHECKS;
+    their Outcomes in order."""
     with concurrent.futures.ProcessPoolExecutor(max_workers=len(programs)) as pool:
-        futures = [pool.submit(explore_one, cfg, p, examples, seed_value, "e%d" % i, findings)
+        futures = [pool.submit(explore_one, cfg, p, examples, seed_value, "e%d" % i, findings, checks)
                    for i, p in enumerate(programs)]
         outcomes = [f.result() for f in futures]
     for outcome in outcomes:
