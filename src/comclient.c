@@ -62,6 +62,33 @@ static void read_message(char *send_buf, int sockfd)
     }
 }
 
+/* Read the echo into the whole buffer (the listing's recv() of sizeof(recv_buf)), until at least EXPECTED
+ * bytes came; its length, or exit 255 when the server closed first or echoed more than was sent. */
+static ssize_t read_echo(int sockfd, char *recv_buf, ssize_t expected)
+{
+    ssize_t len = 0;
+
+    while (len < expected) {
+        ssize_t got = read(sockfd, recv_buf + len, (size_t)(BUFFER_LENGTH - len));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            die_errno("client - recv() error", EXIT_MINUS_ONE);
+        if (got == 0)
+            break;
+        len += got;
+    }
+    if (len < expected)
+        printf("client - recv() error: %zd of %zd bytes echoed before the server closed\n", len, expected);
+    else if (len > expected)
+        printf("client - recv() error: %zd bytes echoed, %zd sent\n", len, expected);
+    if (len != expected) {
+        close(sockfd);
+        exit(EXIT_MINUS_ONE);
+    }
+    return len;
+}
+
 int main(int argc, char *argv[])
 {
     char send_buf[BUFFER_LENGTH];
@@ -85,14 +112,7 @@ int main(int argc, char *argv[])
         die_errno("client - send() error", EXIT_MINUS_ONE);
     printf("client - send() is OK.\n");
     printf("%zd bytes sent.\n", len);
-    len = read_full(sockfd, recv_buf, (size_t)expected);
-    if (len < 0)
-        die_errno("client - recv() error", EXIT_MINUS_ONE);
-    if (len != expected) {
-        printf("client - recv() error: %zd of %zd bytes echoed before the server closed\n", len, expected);
-        close(sockfd);
-        exit(EXIT_MINUS_ONE);
-    }
+    len = read_echo(sockfd, recv_buf, expected);
     printf("client - recv() is OK.\n");
     printf("The sent message: \"%.*s\" successfully received by server and echoed back to client!\n",
            text_length(recv_buf, (size_t)len), recv_buf);

@@ -54,8 +54,11 @@ BROKEN_STEPS = [
     ("srv  holds", "PEER is missing"),
     # a step with nothing to check refuses (it would pass whatever happened)
     ("srv  gone", "srv gone has nothing to check: no earlier step on srv uses tree or"),
+    ("srv  blocked-in accept size=10", "srv blocked-in: size= is for recv only"),
+    ("srv  blocked-in write", "write is not one of recv accept select"),
     # the explorer's observation verbs check nothing: not in case files
     ("cli  take for=1", "take only observes (the explorer's own verb)"),
+    ("srv  waiting", "waiting only observes (the explorer's own verb)"),
 ]
 
 

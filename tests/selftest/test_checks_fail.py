@@ -83,6 +83,7 @@ MUST_FAIL = {
     "distinct-holders": "srv  start a select\nnet  tcp-state a 2020 LISTEN\nc1   tcp-connect b a 2020\n"
                         "c2   tcp-connect b a 2020\nsrv  distinct-holders c1 c2 within=1\n",
     "accepting": "srv  start a iserver\nnet  tcp-state a 12345 LISTEN\nsrv  accepting 1 within=1\n",
+    "blocked-in": 'srv  start a udpserver\nsrv  expect "UDP server - Listening..."\nsrv  blocked-in recv size=1024 within=1\n',
     "echo-burst": LISTEN_3111 + 'net  echo-burst b a 3111 1 "x" within=1\n',
     "expect": 'srv  start a tcpserver\nsrv  expect "a line it never prints" within=1\n',
     "exit": "srv  start a tcpserver\nsrv  exit 0 within=1\n",

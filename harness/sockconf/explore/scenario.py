@@ -1,7 +1,8 @@
 """A scenario is a case whose steps observe instead of check (verbs/observe.py).
 Run on the reference, what it saw becomes a case that checks exactly that:
 the programs' transcripts and exits, every byte a peer received and how the
-stream ended, each datagram with its source.  That case runs on any
+stream ended, each datagram with its source, the call a program waits in
+and how many bytes it asks for.  That case runs on any
 implementation as it stands (make conformance CASES=DIR)."""
 import hashlib
 import os
@@ -59,6 +60,11 @@ def concrete_steps(observation):
     if kind == "take-datagrams":
         out = ["%s  udp-recv %s src=%s" % (actor, quote(d["data"]), source(*d["src"])) for d in observation["datagrams"]]
         return out + ["%s  udp-nothing for=%g" % (actor, observation["quiet"])]
+    if kind == "waiting":
+        if observation["call"] is None:
+            return []
+        size = "" if observation["size"] is None else " size=%d" % observation["size"]
+        return ["%s  blocked-in %s%s" % (actor, observation["call"], size)]
     if kind == "ending":
         if observation["status"] is None:
             return ["%s  running for=%g" % (actor, observation["wait"]), "%s  signal KILL" % actor,

@@ -44,14 +44,19 @@ def pieces(draw, data):
     return [data[i:j] for i, j in zip(bounds, bounds[1:])]
 
 
-def send_steps(actor, parts):
-    """Send PARTS, PAUSE apart; what comes back meanwhile is observed."""
+def send_steps(actor, parts, watched=None):
+    """Send PARTS, PAUSE apart; what comes back meanwhile is observed, and what program WATCHED waits in."""
     out = []
     for i, part in enumerate(parts):
         if i:
-            out.append("%s  take for=%g" % (actor, PAUSE))
+            out += ["%s  take for=%g" % (actor, PAUSE)] + waiting_steps(watched)
         out.append("%s  send %s" % (actor, quote(part)))
     return out
+
+
+def waiting_steps(program):
+    """Observe what PROGRAM waits in, and for how many bytes (a read() of 100 is not one of 1024)."""
+    return ["%s  waiting" % program] if program else []
 
 
 def end_steps(actor, ending):
@@ -87,7 +92,8 @@ def tcpserver(draw):
     parts = draw(pieces(data))
     ending = draw(st.sampled_from(ENDINGS))
     steps = ["srv  start a tcpserver" + "".join(" " + a for a in args), "net  tcp-state a 3111 LISTEN",
-             "cli  tcp-connect b a 3111"] + send_steps("cli", parts) + ["cli  take for=%g" % QUIET]
+             "srv  waiting", "cli  tcp-connect b a 3111", "cli  take for=%g" % PAUSE, "srv  waiting"]
+    steps += send_steps("cli", parts, "srv") + ["cli  take for=%g" % QUIET, "srv  waiting"]
     steps += end_steps("cli", ending)
     steps.append("srv  ending for=%g" % QUIET)
     tutorial = not args and len(data) == 100 and has_nul(data, 100) and ending == "wait"
@@ -105,8 +111,8 @@ def tcpclient(draw):
     ending = draw(st.sampled_from(ENDINGS))
     steps = ["srv  tcp-listen a 3111", "cli  start b tcpclient" + "".join(" " + a for a in args)]
     if args:          # without one it looks up its compiled-in name, which resolves nowhere
-        steps += ["srv  accept", "srv  take for=%g" % QUIET] + send_steps("srv", parts)
-        steps += ["srv  take for=%g" % PAUSE] + end_steps("srv", ending)
+        steps += ["srv  accept", "srv  take for=%g" % QUIET, "cli  waiting"] + send_steps("srv", parts, "cli")
+        steps += ["srv  take for=%g" % PAUSE, "cli  waiting"] + end_steps("srv", ending)
     steps.append("cli  ending for=%g" % (QUIET * 2))
     tutorial = len(args) == 1 and len(reply) == 100 and has_nul(reply, 100) and ending == "close"
     return ("tutorial" if tutorial else "spec",
@@ -119,7 +125,8 @@ def udpserver(draw):
     """One or two requests of 1 to 150 bytes from a fixed port."""
     args = draw(extra_arguments())
     requests = draw(st.lists(message(150, least=1), min_size=1, max_size=2))
-    steps = ["srv  start a udpserver" + "".join(" " + a for a in args), "p    udp-bind b %d" % PEER_PORT]
+    steps = ["srv  start a udpserver" + "".join(" " + a for a in args), "p    udp-bind b %d" % PEER_PORT,
+             "srv  waiting"]
     for data in requests:
         steps += ["p    udp-send %%{a} 3333 %s" % quote(data), "p    take-datagrams for=%g" % QUIET]
     steps.append("srv  ending for=%g" % QUIET)
@@ -135,7 +142,7 @@ def udpclient(draw):
     args = draw(server_arguments())
     reply = draw(st.one_of(st.none(), message(150, least=1)))
     steps = ["srv  udp-bind a 3333", "cli  start b udpclient" + "".join(" " + a for a in args),
-             "srv  take-datagrams for=%g" % QUIET]
+             "srv  take-datagrams for=%g" % QUIET, "cli  waiting"]
     if reply is not None:
         steps.append("srv  udp-reply %s" % quote(reply))
     steps.append("cli  ending for=%g" % QUIET)
@@ -159,10 +166,10 @@ def iserver(draw):
     if not valid:
         steps.append("srv  ending for=0.2")
     else:
-        steps.append("net  tcp-state a 12345 LISTEN")
+        steps += ["net  tcp-state a 12345 LISTEN", "srv  waiting"]
         for i, data in enumerate(clients):
             steps += ["c%d   tcp-connect b a 12345" % i, "c%d   send %s" % (i, quote(data))]
-            steps += ["c%d   take for=%g" % (i, QUIET)]
+            steps += ["c%d   take for=%g" % (i, QUIET), "srv  waiting"]
         steps.append("srv  ending for=%g" % QUIET)
     tutorial = count in (None, "1", "2", "3") and all(has_nul(d, 100) for d in clients)
     return ("tutorial" if tutorial else "spec",
@@ -184,7 +191,7 @@ def comclient(draw):
     parts = [echo]
     if len(args) == 1 and len(line) < 100:
         parts = draw(pieces(echo)) if echo else []
-        steps += ["srv  accept", "srv  take for=%g" % QUIET] + send_steps("srv", parts)
+        steps += ["srv  accept", "srv  take for=%g" % QUIET, "cli  waiting"] + send_steps("srv", parts, "cli")
         steps.append("srv  close")
     steps.append("cli  ending for=%g" % (QUIET * 2))
     # the listing takes the echo with one recv(): an echo in pieces is a spec input (its reply is cut short)
@@ -203,6 +210,7 @@ def select(draw):
     for host in clients:
         # each connection accepted before the next arrives: one select() wake-up each
         steps += ["%s    tcp-connect %s a 2020" % (host, host), "%s    take for=%g" % (host, PAUSE)]
+    steps.append("srv  waiting")
     present, resets, longest = list(clients), False, 0
     for _ in range(draw(st.integers(1, 5))):
         if not present:
@@ -235,7 +243,7 @@ def mcastclient(draw):
     data = draw(message(1100, least=1))
     steps = ["rcv  start b mcastclient" + "".join(" " + a for a in args)]
     if args in ([], ["%{b}"]):
-        steps += ['rcv  expect "Adding multicast group...OK."',
+        steps += ['rcv  expect "Adding multicast group...OK."', "rcv  waiting",
                   "snd  mcast-send a 226.1.1.1 4321 %s ttl=1" % quote(data)]
     steps.append("rcv  ending for=%g" % QUIET)
     tutorial = not args and len(data) <= 1024 and has_nul(data, 1024)

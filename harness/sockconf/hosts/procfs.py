@@ -6,10 +6,14 @@ import signal
 import time
 from dataclasses import dataclass
 
-# accept() and accept4() in /proc/PID/syscall, by machine (<asm/unistd_64.h>)
 from sockconf.language.argtypes import TCP_STATE_NAMES
 
-ACCEPT_SYSCALLS = {"x86_64": (43, 288), "aarch64": (202, 242)}.get(platform.machine(), ())
+# System call numbers in /proc/PID/syscall, by machine (<asm/unistd_64.h>, <asm-generic/unistd.h>), under
+# the names of argtypes.CALL_NAMES: read() and recvfrom() (glibc's recv()) are both recv; select() may
+# be pselect6.
+SYSCALLS = {"x86_64": {0: "recv", 45: "recv", 43: "accept", 288: "accept", 23: "select", 270: "select"},
+            "aarch64": {63: "recv", 207: "recv", 202: "accept", 242: "accept", 72: "select"}}.get(platform.machine(), {})
+SIZED_CALLS = ("recv",)              # its third argument is the most bytes it takes
 # The state column of /proc/net/tcp: the states in the kernel's order, from 01 (include/net/tcp_states.h)
 TCP_STATES = {name: "%02X" % code for code, name in enumerate(TCP_STATE_NAMES, 1)}
 STATE_NAMES = {code: name for name, code in TCP_STATES.items()}
@@ -122,14 +126,39 @@ def open_sockets(pid):
     return out
 
 
-def in_accept(pid):
-    """True when PID is blocked in accept() or accept4() on a listening TCP socket."""
+@dataclass(frozen=True)
+class Waiting:
+    """A call a process is blocked in, as /proc/PID/syscall shows it."""
+    call: str             # one of argtypes.CALL_NAMES, or "syscall N" for another
+    fd: int               # its first argument (the descriptor, for all of CALL_NAMES but select)
+    size: int = None      # recv: the most bytes it takes
+
+    def __str__(self):
+        return self.call + ("" if self.size is None else " of %d bytes" % self.size)
+
+
+def waiting_in(pid):
+    """The call PID is blocked in (a Waiting), or None when it runs, is not in a call, or is gone."""
     try:
         with open("/proc/%d/syscall" % pid) as f:
             fields = f.read().split()
-        if not fields or not fields[0].isdigit() or int(fields[0]) not in ACCEPT_SYSCALLS:
-            return False
-        target = os.readlink("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
+        number = int(fields[0])
+        args = [int(a, 16) for a in fields[1:4]]
+    except (OSError, ValueError, IndexError):
+        return None               # gone, or "running"
+    if number < 0:
+        return None               # "-1 sp pc": blocked outside a system call
+    call = SYSCALLS.get(number, "syscall %d" % number)
+    return Waiting(call, args[0], args[2] if call in SIZED_CALLS else None)
+
+
+def in_accept(pid):
+    """True when PID is blocked in accept() or accept4() on a listening TCP socket."""
+    waiting = waiting_in(pid)
+    if waiting is None or waiting.call != "accept":
+        return False
+    try:
+        target = os.readlink("/proc/%d/fd/%d" % (pid, waiting.fd))
         listening = {s.fd_target for s in tcp_sockets("/proc/%d/net/tcp" % pid) if s.state == "LISTEN"}
     except (OSError, ValueError):
         return False

@@ -12,6 +12,10 @@ from sockconf.language.notation import NotationError, decode_bytes
 TCP_STATE_NAMES = ("ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT", "CLOSE",
                    "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING")
 
+# The calls a program can be seen waiting in (hosts/procfs maps them to system call numbers).  recv is
+# read(), recv() or recvfrom(): the same wait for at most N bytes, not told apart.
+CALL_NAMES = ("recv", "accept", "select")
+
 REF_RE = re.compile(r"%\{([A-Za-z0-9_.]*)\}")
 ADDRESS_RE = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
 LONGEST_WAIT = 300.0       # seconds: every wait is bounded, and by less than this
@@ -232,6 +236,7 @@ TYPES = {
     "nft": ArgType('"MATCH"', "an nftables match expression", lambda t, c: quoted(t, "MATCH").raw),
     "newmark": ArgType("NAME", "a new mark: when this step's event happened", check_newmark),
     "mark": ArgType("MARK", "a mark an earlier step set", check_mark),
+    "call": ArgType("CALL", "a call a program waits in: " + ", ".join(CALL_NAMES), choice(*CALL_NAMES)),
     "holder": ArgType("worker\\|server", "", choice("worker", "server"), listed=False),
     "hook": ArgType("input\\|output", "", choice("input", "output"), listed=False),
 }

@@ -156,6 +156,9 @@ def parse_step(lineno, line, ctx):
         ctx.peers.add(actor)
     values = bind_args(verb, args, ctx)
     opts = bind_options(verb, raw_opts, ctx)
+    why = verb.refuse and verb.refuse(values, opts)
+    if why:
+        raise ArgError("%s %s: %s" % (actor, name, why))
     if "mark" in opts:
         ctx.marks.add(opts["mark"])
     return Step(lineno, line.strip(), actor, name, verb, values, opts)

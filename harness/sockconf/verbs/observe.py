@@ -6,10 +6,13 @@ case (recv, recv-eof, udp-recv, exit, ...)."""
 import signal
 import time
 
+from sockconf.hosts import procfs
+from sockconf.language.argtypes import CALL_NAMES
 from sockconf.language.registry import verb
 
 QUIET_DEFAULT = 1.0
 KILL_WAIT = 2.0        # seconds a SIGKILLed program may take to be reaped
+SETTLE = 0.05          # seconds between two readings of what a program waits in
 
 
 @verb("take", "", "peer", "receive until the stream ends, is reset, or `for=S` seconds pass without a byte",
@@ -47,3 +50,21 @@ def ending(run, step, deadline):
     proc.drain()
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "ending",
                              "status": None if got is None else got[0], "wait": wait})
+
+
+@verb("waiting", "", "program", "what X waits in: /proc/PID/syscall read until two readings %g s apart " % SETTLE +
+      "agree, for at most `for=S` seconds (none: it runs, ended, or waits in no call a case names)",
+      options="for:seconds", observes=True)
+def waiting(run, step, deadline):
+    proc = run.actor(step)
+    until = min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT))
+    seen = procfs.waiting_in(proc.proc.pid)
+    while time.monotonic() < until:
+        time.sleep(SETTLE)
+        again = procfs.waiting_in(proc.proc.pid)
+        if again == seen and again is not None:
+            break
+        seen = again
+    named = seen is not None and seen.call in CALL_NAMES
+    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "waiting",
+                             "call": seen.call if named else None, "size": seen.size if named else None})

@@ -151,3 +151,21 @@ def echo_burst(run, step, deadline):
             raise StepFailed("after connection %d of %d the processes changed" % (i + 1, step.a.count),
                              expected=describe_pids(before), actual=describe_pids(sorted(tree(watch)[0])))
     run.timeline.add(step.actor, "burst", "%d connections echoed %d bytes each" % (step.a.count, len(data)))
+
+
+@verb("blocked-in", "CALL:call", "program",
+      "X waits in CALL (/proc/PID/syscall; recv is read(), recv() or recvfrom()); with `size=N` (recv) "
+      "it takes at most N bytes: a read() of 100 bytes is not one of 1024", options="size:count", checks=True,
+      refuse=lambda a, opts: "size= is for %s only" % " and ".join(procfs.SIZED_CALLS)
+      if "size" in opts and a.call not in procfs.SIZED_CALLS else None)
+def blocked_in(run, step, deadline):
+    proc, call, size = run.actor(step), step.a.call, step.opts.get("size")
+
+    def check():
+        waiting = procfs.waiting_in(proc.proc.pid)
+        matches = waiting is not None and waiting.call == call and size in (None, waiting.size)
+        return None if matches else waiting or "not waiting in a call (running or ended)"
+    seen = run.poll(deadline, check)
+    if seen is not None:
+        raise StepFailed("X is not waiting in the expected call".replace("X", step.actor),
+                         expected=call + ("" if size is None else " of %d bytes" % size), actual=str(seen))
