@@ -95,7 +95,7 @@ soak: all
 # Writes build/grade/: results.json, grades.csv, index.html, impl/NAME.html.
 grade: $(if $(NODEPS),,deps) all
 	$(SOCKCONF) grade run '$(SUBMISSIONS)' $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
-	  $(if $(CASE),--case '$(CASE)') $(if $(OUT),--out '$(OUT)')
+	  $(if $(CASE),--case '$(CASE)') $(if $(OUT),--out '$(OUT)') $(if $(EXPLORE),--explore $(EXPLORE)) $(if $(SEED),--seed $(SEED))
 
 # Combine the build/grade folders of several shares (SHARDS="DIR1 DIR2 ...") into build/grade/.
 grade-merge:

@@ -5,7 +5,8 @@ With harness/ on PYTHONPATH (the make targets set it):
                           [--label L] [--workers N] [--last-failed] [-- PYTEST-ARGS]
   python3 -m sockconf list [--cases 'DIR ...']
   python3 -m sockconf verbs [--check FILE | --write FILE]
-  python3 -m sockconf explore [--impl DIR] [--programs 'P ...'] [--examples N] [--seed S] [--checks K] [--findings DIR]
+  python3 -m sockconf explore [--impl DIR] [--programs 'P ...'] [--examples N] [--seed S] [--checks K]
+                              [--findings DIR] [--database DIR] [--json FILE]
   python3 -m sockconf mutants [--only NAME]
   python3 -m sockconf sweep
   python3 -m sockconf lab [pair|lan|routed] [--minutes N]
@@ -250,9 +251,12 @@ def cmd_explore(args):
             "IMPL=" + args.impl if impl else "the reference against itself", args.examples,
             "" if checks == explorer.CHECKS else "/".join(checks) + " ", args.seed, rid, " ".join(programs)), flush=True)
         outcomes = explorer.explore_all(cfg, programs, args.examples, args.seed,
-                                        os.path.abspath(args.findings) if args.findings else explorer.FINDINGS, checks)
+                                        os.path.abspath(args.findings) if args.findings else explorer.FINDINGS, checks,
+                                        os.path.abspath(args.database) if args.database else None)
     for outcome in outcomes:
         print(explorer.describe(outcome))
+    if args.json:
+        explorer.write_outcomes(outcomes, args.json)
     found = [o for o in outcomes if o.difference or o.flaky]
     stopped = [o.program for o in outcomes if o.stopped]
     print("sockconf explore: %d programs, %d with a difference%s" % (
@@ -306,6 +310,8 @@ def main():
     exp.add_argument("--limits")
     exp.add_argument("--checks", help="kinds of scenario, comma separated: tutorial (inside what the listings "
                      "define), spec (inputs the tutorial never shows); default both")
+    exp.add_argument("--database", help="Hypothesis' example database (default: one per IMPL under build/explore)")
+    exp.add_argument("--json", metavar="FILE", help="also write what was found as JSON (make grade reads it)")
     exp.add_argument("--findings", help="where differences are written as case files (default build/explore/findings)")
     mut = sub.add_parser("mutants")
     mut.add_argument("--only")

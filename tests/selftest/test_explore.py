@@ -61,7 +61,8 @@ def test_a_difference_becomes_a_case_that_fails_the_same_way(tmp_path):
 def test_bad_input_is_one_line_and_exit_2():
     for args, message in ((["--programs", "nosuch"], "no scenario space for nosuch"),
                           (["--impl", "/nonexistent"], "IMPL=/nonexistent: no such directory"),
-                          (["--examples", "0"], "at least 1 scenario per program")):
+                          (["--examples", "0"], "at least 1 scenario per program"),
+                          (["--checks", "tutorial,nope"], "CHECKS=tutorial,nope: a comma-separated choice")):
         proc = subprocess.run(SOCKCONF + ["explore"] + args, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and message in proc.stderr, (args, proc.stdout, proc.stderr)
         assert "Traceback" not in proc.stderr

@@ -16,6 +16,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from conftest import known_submissions
 from sockconf.reports import results
+from sockconf.tools import mutants
 
 CASES = "tcp-echo tcp-client-refused tcp-server-exact-bytes"
 # (submission, {(case, variant): verdict} that differ from pass)
@@ -181,3 +182,35 @@ def test_the_matrix_and_a_sequence_chart_in_a_real_browser(graded):
     assert os.path.getsize(os.path.join(SCREENSHOTS, "implementation.png")) > 10000
     left = [n for n in set(os.listdir("/tmp")) - before if n.startswith(CHROMIUM_TMP)]
     assert not left, "the browser left files in /tmp: %s" % left
+
+
+EXPLORE_SEED, EXPLORE_BUDGET = "1", "8"     # iserver-buffer-1024's difference comes within 8 scenarios of seed 1
+
+
+def test_grade_with_exploration_records_each_program_and_keeps_the_finding(tmp_path):
+    """EXPLORE= adds one record per program explored: the mutant's iserver is
+    a spec-fail (a 101-byte message: a spec scenario) with its case file under impl/NAME/findings,
+    the reference's iserver a pass; the document still follows its schema."""
+    subs = tmp_path / "subs"
+    for name, mutant in (("mutant", "iserver-buffer-1024"), ("reference", None)):
+        folder = subs / name
+        folder.mkdir(parents=True)
+        if mutant:
+            entry = next(m for m in mutants.parse_list() if m[0] == mutant)
+            shutil.copy(os.path.join(mutants.build(*entry[:4]), "iserver"), folder / "iserver")
+        else:
+            shutil.copy(os.path.join(ROOT, "build", "bin", "iserver"), folder / "iserver")
+    out = tmp_path / "grade"
+    proc = subprocess.run(["make", "-s", "grade", "NODEPS=1", "SUBMISSIONS=%s" % subs, "JOBS=2",
+                           "CASE=iserver-two-clients", "EXPLORE=" + EXPLORE_BUDGET, "SEED=" + EXPLORE_SEED,
+                           "OUT=%s" % out], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    doc = json.loads((out / "results.json").read_text())
+    results.validate(doc)
+    explored = {r["implementation"]: r for r in doc["results"] if r["variant"] == "explore"}
+    assert sorted(explored) == ["mutant", "reference"], explored
+    assert explored["reference"]["verdict"] == "pass" and explored["reference"]["case"] == "explore-iserver"
+    found = explored["mutant"]
+    assert found["verdict"] == "spec-fail" and found["checks"] == "spec", found
+    findings = os.listdir(out / "impl" / "mutant" / "findings")
+    assert findings == ["explore-iserver-seed1.case"] and findings[0] in found["reason"], (findings, found)

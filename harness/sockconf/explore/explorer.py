@@ -5,11 +5,13 @@ the implementation.  A difference is shrunk by Hypothesis to a minimal
 scenario and written as a case file that `make conformance CASES=` runs as
 it stands."""
 import concurrent.futures
+import hashlib
+import json
 import os
 import shutil
 import signal
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from hypothesis import HealthCheck, Verbosity, assume, given, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -58,9 +60,10 @@ class Explorer:
     """Explores programs of IMPL (None: the reference itself) under the run
     settings CFG (run id, limits), as worker WORKER (staging, name prefixes)."""
 
-    def __init__(self, cfg, worker, seed_value, findings=FINDINGS, checks=CHECKS):
+    def __init__(self, cfg, worker, seed_value, findings=FINDINGS, checks=CHECKS, database=None):
         self.cfg, self.worker, self.seed, self.findings = cfg, worker, seed_value, findings
         self.checks = checks      # the kinds of scenario explored: tutorial, spec
+        self.database = database or default_database(cfg.impl)
         self.reference_hash = "".join("%s=%s;" % kv for kv in sorted(program_hashes(cfg.ref).items()))
         self.scratch = tempfile.mkdtemp(prefix="explore-%s-" % worker, dir=os.path.join(BUILD))
 
@@ -117,7 +120,7 @@ class Explorer:
     def explore(self, program, examples):
         outcome = Outcome(program)
         outside_limit = max(OUTSIDE_MIN, examples)
-        database = DirectoryBasedExampleDatabase(os.path.join(OUT, "hypothesis", program))
+        database = DirectoryBasedExampleDatabase(os.path.join(self.database, program))
 
         space, topology = spaces.SPACES[program]
         confirmed = []          # every confirmed difference, the smallest last
@@ -165,6 +168,12 @@ class Explorer:
             outcome.notes.append("stopped: the reference did not repeat itself in %d scenarios (a harness bug)"
                                  % outcome.outside)
         return outcome
+
+
+def default_database(impl):
+    """Hypothesis' examples of IMPL (its failing ones are tried first next time), apart from every other's."""
+    key = hashlib.sha256((impl or "reference").encode()).hexdigest()[:12]
+    return os.path.join(OUT, "hypothesis", key)
 
 
 def as_record(found):
@@ -219,23 +228,29 @@ def write_finding(outcome, seed_value, findings=FINDINGS):
     outcome.case_path = path
 
 
-def explore_one(cfg, program, examples, seed_value, worker, findings, checks):
+def write_outcomes(outcomes, path):
+    """OUTCOMES as a JSON list (the shown difference with the path of its case file)."""
+    rows = [dict(asdict(o), case_path=o.case_path and os.path.abspath(o.case_path)) for o in outcomes]
+    write(path, json.dumps(rows, indent=1) + "\n")
+
+
+def explore_one(cfg, program, examples, seed_value, worker, findings, checks, database):
     # The parent owns the run: on Ctrl-C or SIGTERM it kills every worker and removes all of the run
     # (ownership.terminate_run); a worker neither unwinds on its own nor sweeps beside it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    explorer = Explorer(cfg, worker, seed_value, findings, checks)
+    explorer = Explorer(cfg, worker, seed_value, findings, checks, database)
     try:
         return explorer.explore(program, examples)
     finally:
         explorer.close()
 
 
-def explore_all(cfg, programs, examples, seed_value, findings=FINDINGS, checks=CHECKS):
-    """Explore PROGRAMS at once (a process each: they mostly wait), only scenarios of the kinds CHECKS;
-    their Outcomes in order."""
+def explore_all(cfg, programs, examples, seed_value, findings=FINDINGS, checks=CHECKS, database=None):
+    """Explore PROGRAMS at once (a process each: they mostly wait), only scenarios of the kinds CHECKS,
+    with Hypothesis' examples in DATABASE (default: IMPL's own); their Outcomes in order."""
     with concurrent.futures.ProcessPoolExecutor(max_workers=len(programs)) as pool:
-        futures = [pool.submit(explore_one, cfg, p, examples, seed_value, "e%d" % i, findings, checks)
+        futures = [pool.submit(explore_one, cfg, p, examples, seed_value, "e%d" % i, findings, checks, database)
                    for i, p in enumerate(programs)]
         outcomes = [f.result() for f in futures]
     for outcome in outcomes:

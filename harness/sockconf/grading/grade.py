@@ -4,6 +4,12 @@ limits), JOBS at once; the outputs go to build/grade/ (results.json,
 grades.csv, index.html, impl/NAME.html).
 
   python3 -m sockconf grade run SUBMISSIONS [--jobs N] [--shard i/N] [--case 'PATTERN ...'] [--out DIR]
+                                           [--explore N [--seed S]]
+
+With --explore N each implementation is also explored (sockconf.explore), N
+scenarios per program it provides, after its cases: one record per program,
+case explore-PROGRAM, variant explore; a difference is a fail (tutorial
+scenario) or a spec-fail, its shrunk case file under impl/NAME/findings/.
   python3 -m sockconf grade merge --out DIR SHARD_DIR...
 """
 import argparse
@@ -29,6 +35,7 @@ from sockconf.language.variants import selected, variant_id
 
 OUT = os.path.join(ROOT, "build", "grade")
 SUBMISSION_BOUND = 900.0       # seconds one submission's whole run may take
+EXPLORE_BOUND = 900.0          # seconds one submission's exploration may take
 WORKERS_PER_RUN = 6            # cases at once within one submission's run
 
 
@@ -99,6 +106,56 @@ def run_one(name, path, label, out_dir, case_patterns=None):
     return entry, results.read(run_results)["results"]
 
 
+def grade_one(name, path, label, out_dir, args):
+    """One implementation's cases, then (with --explore) its exploration: (entry, rows, explored records)."""
+    entry, rows = run_one(name, path, label, out_dir, args.case)
+    if not args.explore or entry["status"] != "ran":
+        return entry, rows, []
+    explored, why = explore_one(name, path, out_dir, args.explore, args.seed)
+    if why:
+        provided = sorted(p for p, digest in entry["programs"].items() if digest)
+        explored = [results.record(name, {"case": "explore", "variant": "explore", "checks": "tutorial",
+                                          "title": "explore", "programs": provided, "verdict": Verdict.ERROR,
+                                          "reason": why, "duration": 0.0}, None, None)]
+    return entry, rows, explored
+
+
+def explore_one(name, path, out_dir, examples, seed_value):
+    """Explore one implementation; (its records, None) or ([], why it could not be explored)."""
+    log_path = os.path.join(out_dir, "logs", name + ".explore.log")
+    json_path = os.path.join(out_dir, "logs", name + ".explore.json")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([*SELF, "explore", "--impl", path, "--examples", str(examples), "--seed", str(seed_value),
+                                 "--findings", os.path.join(out_dir, "impl", pages.file_name(name), "findings"),
+                                 "--database", os.path.join(out_dir, "hypothesis", pages.file_name(name)),
+                                 "--json", json_path],
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        status, _ = wait_bounded(proc, time.monotonic() + EXPLORE_BOUND)
+    if status is None or not os.path.exists(json_path):
+        return [], ("exploration timed out after %.0f s" % EXPLORE_BOUND if status is None
+                    else "exploration did not run (exit %d): see logs/%s.explore.log" % (status, name))
+    with open(json_path) as f:
+        return [explored_record(name, o, out_dir, seed_value) for o in json.load(f)], None
+
+
+def explored_record(name, outcome, out_dir, seed_value):
+    """The results.json record of one program's exploration (OUTCOME from explore --json)."""
+    found = outcome["difference"]
+    if found:
+        verdict = Verdict.FAIL if found["checks"] == "tutorial" else Verdict.SPEC_FAIL
+        reason = "%s: %s (case %s)" % (found["title"], found["failure"].split("\n")[0],
+                                       os.path.relpath(outcome["case_path"], out_dir))
+    elif outcome["flaky"] or outcome["stopped"]:
+        verdict, reason = Verdict.ERROR, "; ".join(outcome["notes"])
+    else:
+        verdict, reason = Verdict.PASS, ""
+    row = {"case": "explore-" + outcome["program"], "variant": "explore",
+           "checks": found["checks"] if found else "tutorial",
+           "title": "explore %s: %d scenarios, seed %d" % (outcome["program"], outcome["scenarios"], seed_value),
+           "programs": [outcome["program"]], "verdict": verdict, "reason": reason, "duration": 0.0}
+    return results.record(name, row, None, None)
+
+
 def wait_bounded(proc, deadline):
     """(exit status, rusage) of PROC, or (None, rusage) after killing its group at DEADLINE."""
     while time.monotonic() < deadline:
@@ -145,6 +202,8 @@ def write_outputs(doc, out_dir):
 
 
 def cmd_run(args):
+    if args.explore is not None and args.explore < 1:
+        die("EXPLORE=%d: at least 1 scenario per program" % args.explore)
     names = share(submissions(args.submissions), parse_shard(args.shard) if args.shard else None)
     try:
         cases = load_all()
@@ -158,12 +217,13 @@ def cmd_run(args):
     started = time.monotonic()
     implementations, records = [], []
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futures = {pool.submit(run_one, name, os.path.join(args.submissions, name), "grade-%s-%03d" % (tag, k),
-                               out_dir, args.case): name for k, name in enumerate(names)}
+        futures = {pool.submit(grade_one, name, os.path.join(args.submissions, name), "grade-%s-%03d" % (tag, k),
+                               out_dir, args): name for k, name in enumerate(names)}
         for future in concurrent.futures.as_completed(futures):
-            entry, rows = future.result()
+            entry, rows, explored = future.result()
             name = futures[future]
             records += collect(name, rows, out_dir) if entry["status"] == "ran" else error_records(name, entry, cases, args.case)
+            records += explored
             implementations.append(entry)
             print("grade: %-24s %-5s %6.1f s" % (name, entry["status"], entry["wall_seconds"]), flush=True)
     implementations.sort(key=lambda e: e["name"])
@@ -207,6 +267,8 @@ def main(argv=None):
     run.add_argument("--shard")
     run.add_argument("--case", help="only these cases (shell patterns), as CASE= of make conformance")
     run.add_argument("--out", default=OUT)
+    run.add_argument("--explore", type=int, metavar="N", help="also explore each implementation, N scenarios per program")
+    run.add_argument("--seed", type=int, default=1, help="the exploration's seed")
     merge = sub.add_parser("merge")
     merge.add_argument("--out", default=OUT)
     merge.add_argument("shards", nargs="+")
