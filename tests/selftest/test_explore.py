@@ -31,9 +31,11 @@ def test_the_reference_agrees_with_itself_on_every_program(tmp_path):
 
 
 def test_tests_alt_agrees_with_the_reference(tmp_path):
-    proc = explore("--impl", os.path.join(ROOT, "tests", "alt"), "--findings", str(tmp_path))
+    alt = os.path.join(ROOT, "tests", "alt")
+    proc = explore("--impl", alt, "--findings", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count(": no difference") == len(SPACES), proc.stdout
+    provided = [p for p in SPACES if os.path.exists(os.path.join(alt, p))]      # not the design servers
+    assert provided and proc.stdout.count(": no difference") == len(provided), proc.stdout
 
 
 def test_a_difference_becomes_a_case_that_fails_the_same_way(tmp_path):

@@ -184,7 +184,7 @@ def as_record(found):
 
 def describe(outcome):
     """A console line (and, for a difference, its first lines) of one program's exploration."""
-    head = "%-11s %3d scenarios, %d outside the space%s" % (
+    head = "%-13s %3d scenarios, %d outside the space%s" % (
         outcome.program, outcome.scenarios, outcome.outside,
         ", %d differences that did not repeat" % outcome.noise if outcome.noise else "")
     if outcome.flaky:

@@ -264,7 +264,49 @@ def mcastserver(draw):
             "mcastserver %s: %d receivers" % (" ".join(args) or "(no argument)", receivers), steps)
 
 
+# The design servers' command lines, the valid ones first (tests/SPEC.md "Server designs"): (arguments, valid?)
+DESIGN_ARGUMENTS = {
+    "spawnserver": [([], True), (["0"], True), (["1"], True), (["2"], True), (["3"], True),
+                    (["x"], False), (["-1"], False), (["1", "2"], False)],
+    "sendmsgserver": [(["1"], True), (["2"], True), (["3"], True), (["1", "2"], True), (["2", "1"], True),
+                      (["3", "3"], True), ([], False), (["0"], False), (["x"], False), (["1", "x"], False),
+                      (["1", "2", "3"], False)],
+    "acceptserver": [(["1"], True), (["2"], True), (["3"], True), ([], False), (["0"], False), (["x"], False),
+                     (["2", "3"], False)],
+}
+
+
+def connection_limit(program, args):
+    """How many connections PROGRAM serves before it exits (None: until it is stopped)."""
+    count = args[0] if program == "spawnserver" and args else args[1] if program == "sendmsgserver" and len(args) > 1 \
+        else "0"
+    return int(count) or None
+
+
+def design(program):
+    """A design server's space: its command line; clients one after another (each echoed and gone before
+    the next connects, so which worker serves whom never shows), each sending 1 to 120 bytes in one piece."""
+    @st.composite
+    def space(draw):
+        args, valid = draw(st.sampled_from(DESIGN_ARGUMENTS[program]))
+        limit = connection_limit(program, args) if valid else 0
+        clients = draw(st.lists(message(120, least=1), min_size=1, max_size=min(limit or 3, 3))) if valid else []
+        steps = ["srv  start a %s%s" % (program, "".join(" " + a for a in args))]
+        if not valid:
+            steps.append("srv  ending for=0.2")
+        else:
+            # no `waiting`: the reference's servers wait in ppoll(), a choice of its own, not a call to compare
+            steps.append("net  tcp-state a 12345 LISTEN")
+            for i, data in enumerate(clients):
+                steps += ["c%d   tcp-connect b a 12345" % i, "c%d   send %s" % (i, quote(data)),
+                          "c%d   take for=%g" % (i, QUIET)]
+            steps.append("srv  ending for=%g" % QUIET)
+        return ("spec", "%s %s: %d clients" % (program, " ".join(args) or "(no argument)", len(clients)), steps)
+    return space
+
+
 # program -> (its scenario space, the topology its scenarios run on)
 SPACES = {"tcpserver": (tcpserver, "pair"), "tcpclient": (tcpclient, "pair"), "udpserver": (udpserver, "pair"),
           "udpclient": (udpclient, "pair"), "iserver": (iserver, "pair"), "comclient": (comclient, "pair"),
-          "mcastserver": (mcastserver, "lan"), "mcastclient": (mcastclient, "lan"), "select": (select, "lan")}
+          "mcastserver": (mcastserver, "lan"), "mcastclient": (mcastclient, "lan"), "select": (select, "lan"),
+          **{program: (design(program), "pair") for program in DESIGN_ARGUMENTS}}

@@ -59,7 +59,7 @@ def waiting(run, step, deadline):
     proc = run.actor(step)
     until = min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT))
     seen = procfs.waiting_in(proc.proc.pid)
-    while time.monotonic() < until:
+    while time.monotonic() < until and procfs.process_state(proc.proc.pid) not in (None, "Z"):
         time.sleep(SETTLE)
         again = procfs.waiting_in(proc.proc.pid)
         if again == seen and again is not None:
