@@ -141,15 +141,21 @@ def udpclient(draw):
     """The client's argument; the reply: any length, or none."""
     args = draw(server_arguments())
     reply = draw(st.one_of(st.none(), message(150, least=1)))
+    via = draw(st.sampled_from(REPLY_SOURCES))
     steps = ["srv  udp-bind a 3333", "cli  start b udpclient" + "".join(" " + a for a in args),
              "srv  take-datagrams for=%g" % QUIET, "cli  waiting"]
     if reply is not None:
-        steps.append("srv  udp-reply %s" % quote(reply))
+        if via != "server":        # a second socket answers: another port on the server's host, or the client's host
+            steps.append("q    udp-bind %s %d" % ("a" if via == "another port" else "b", PEER_PORT + 1))
+        steps.append("srv  udp-reply %s%s" % (quote(reply), "" if via == "server" else " via=q"))
     steps.append("cli  ending for=%g" % QUIET)
-    tutorial = len(args) <= 1 and reply is not None and len(reply) == 100 and has_nul(reply, 100)
+    tutorial = len(args) <= 1 and reply is not None and len(reply) == 100 and has_nul(reply, 100) and via == "server"
     return ("tutorial" if tutorial else "spec",
-            "udpclient %s: %s" % (" ".join(args) or "(no argument)",
-                                  "no reply" if reply is None else "a %d-byte reply" % len(reply)), steps)
+            "udpclient %s: %s" % (" ".join(args) or "(no argument)", "no reply" if reply is None else
+                                  "a %d-byte reply%s" % (len(reply), "" if via == "server" else " from " + via)), steps)
+
+
+REPLY_SOURCES = ("server", "server", "another port", "another address")    # where udpclient's reply comes from
 
 
 @st.composite

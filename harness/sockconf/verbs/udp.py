@@ -15,12 +15,14 @@ def udp_send(run, step, deadline):
     run.actor(step).udp_send(run.data(step.a.bytes), run.target(step.a.target), step.a.port)
 
 
-@verb("udp-reply", "BYTES:bytes...", "peer", "send a datagram to the sender of the last one P received")
+@verb("udp-reply", "BYTES:bytes...", "peer", "send a datagram to the sender of the last one P received; "
+      "with `via=Q` from Q's socket (a reply from another port or address)", options="via:peer")
 def udp_reply(run, step, deadline):
     peer = run.actor(step)
     if peer.last_src is None:
         raise StepFailed("udp-reply before any datagram was received")
-    peer.udp_send(run.data(step.a.bytes), *peer.last_src)
+    sender = run.actors[step.opts["via"]] if "via" in step.opts else peer
+    sender.udp_send(run.data(step.a.bytes), *peer.last_src)
 
 
 @verb("mcast-join", "HOST:host GROUP:group PORT:port", "places", "join GROUP on HOST's interface, bound to PORT")
