@@ -148,7 +148,7 @@ def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
     # The plugin is registered by name (no rootdir conftest); suite.py holds the one test function.
     argv = ["-p", "sockconf.plugin", "--noconftest", os.path.join(HARNESS, "sockconf", "plugin", "suite.py"),
             "-o", "cache_dir=" + os.path.join(ROOT, "build", "pytest-cache"),
-            "-q", "-rfEsx", "-n", str(workers), "--junitxml", junit_file,
+            "-q", "-rfE", "-n", str(workers), "--junitxml", junit_file,
             "-o", "junit_family=xunit2", "--rootdir", HARNESS] + (["--lf"] if last_failed else [])
     # xdist's public loadgroup: a case is a group of its own, so its workers are
     # dealt cases one at a time in collection order (slow cases first).

@@ -125,6 +125,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     times = os.times()
     doc = summary.write_results(rows, cfg, time.monotonic() - config.stash[STARTED],
                           times.user + times.system + times.children_user + times.children_system)
-    text, path = summary.write_summary(rows, cfg, PROGRAMS, doc)
-    terminalreporter.write_sep("=", "sockconf summary (also in %s)" % os.path.relpath(path))
-    terminalreporter.write(text)
+    _, path = summary.write_summary(rows, cfg, PROGRAMS, doc)
+    terminalreporter.write_sep("=", "sockconf summary")
+    terminalreporter.write(summary.console(rows, PROGRAMS, path))

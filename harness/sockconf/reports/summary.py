@@ -53,6 +53,39 @@ def provenance(cfg, programs, doc):
     return lines
 
 
+def program_lines(rows, programs):
+    """One console line per program run: its tutorial and spec runs passed out of run; then one line
+    naming the programs not provided."""
+    lines, absent = [], []
+    for p in programs:
+        mine = [r for r in rows if p in r["programs"]]
+        ran = [r for r in mine if r["verdict"] != Verdict.SKIPPED]
+        if not ran:
+            absent += [p] if mine else []
+            continue
+        parts = []
+        for kind in ("tutorial", "spec"):
+            runs = [r for r in ran if r["checks"] == kind]
+            if runs:
+                passed = sum(1 for r in runs if r["verdict"] == Verdict.PASS)
+                parts.append("%s %d/%d passed" % (kind, passed, len(runs)))
+        failing = any(r["verdict"] in (Verdict.FAIL, Verdict.ERROR) for r in ran)
+        lines.append("%-14s %-6s %s" % (p, "FAILED" if failing else "ok", ", ".join(parts)))
+    return lines + (["not provided (their cases are skipped): %s" % " ".join(absent)] if absent else [])
+
+
+def console(rows, programs, path):
+    """The end of a run on the console: spec failures one line each, a line per program, where the rest is."""
+    out = []
+    spec = sorted((r for r in rows if r["verdict"] == Verdict.SPEC_FAIL), key=lambda r: (r["case"], r["variant"]))
+    if spec:
+        out.append("spec cases failed (not counted without STRICT=1; STRICT=1 prints them in full):")
+        out += ["  %s/%s: %s" % (r["case"], r["variant"], r["reason"]) for r in spec]
+    out += program_lines(rows, programs)
+    out.append("the matrix, every reason and what was tested: %s" % os.path.relpath(path, ROOT))
+    return "\n".join(out) + "\n"
+
+
 def write_summary(rows, cfg, programs, doc):
     """The Markdown summary: per case, each program's result where it alone
     was under test, and the result of programs together with whom it blames
