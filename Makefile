@@ -21,7 +21,13 @@ SANBIN   := build/sanitize/bin
 .PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest lab soak grade grade-merge explore
 .DEFAULT_GOAL := all
 
-all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS))
+LAUNCHER := build/launch/sockconf-launch
+
+all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS)) $(LAUNCHER)
+
+# The harness's one launcher of programs under test (harness/sockconf/hosts/sandbox.py).
+$(LAUNCHER): src/launch/launch.c | build/launch
+	$(CC) $(CFLAGS) -o $@ $<
 
 sanitize: $(addprefix $(SANBIN)/,$(PROGRAMS))
 
@@ -35,7 +41,7 @@ $(SANBIN)/%: src/%.c $(LIB) | $(SANBIN)
 build/bench/bin/%: src/bench/%.c | build/bench/bin
 	$(CC) $(CFLAGS) -pthread -o $@ $<
 
-$(BIN) $(SANBIN) build/unit build/bench/bin:
+$(BIN) $(SANBIN) build/unit build/bench/bin build/launch:
 	mkdir -p $@
 
 build/unit/test_sockutil: tests/unit/test_sockutil.c $(LIB) | build/unit

@@ -23,7 +23,7 @@ import shutil
 import signal
 import sys
 
-from sockconf.paths import HARNESS, ROOT, SELF
+from sockconf.paths import HARNESS, LAUNCHER, ROOT, SELF
 
 from sockconf.language import registry
 from sockconf.hosts import rootless
@@ -50,7 +50,9 @@ def preflight(impl, limits=None, pcap=False):
         parsed_limits = sandbox.parse_limits(limits)
     except ValueError as exc:
         die("LIMITS=%s: %s" % (limits, exc))
-    tools = [("ip", "iproute2"), ("smcrouted", "smcroute"), ("setpriv", "util-linux"), ("prlimit", "util-linux")]
+    tools = [("ip", "iproute2"), ("smcrouted", "smcroute")]
+    if not os.access(LAUNCHER, os.X_OK):
+        die("%s is missing: `make` builds it (it starts every program under test)" % os.path.relpath(LAUNCHER))
     if pcap:
         tools.append(("tcpdump", "tcpdump, which PCAP=1 records with"))
     for tool, package in tools:

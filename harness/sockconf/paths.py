@@ -10,6 +10,7 @@ REPORTS = os.path.join(BUILD, "reports")
 CASE_DIR = os.path.join(ROOT, "tests", "cases")
 TOPO_DIR = os.path.join(ROOT, "netns")
 REFERENCE = os.path.join(BUILD, "bin")
+LAUNCHER = os.path.join(BUILD, "launch", "sockconf-launch")   # starts every program under test (src/launch)
 # `python3 -m sockconf` with harness/ on the path (sockconf/__main__.py puts it in PYTHONPATH for children).
 SELF = [sys.executable, "-m", "sockconf"]
 

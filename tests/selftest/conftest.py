@@ -10,6 +10,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REF = os.path.join(ROOT, "build", "bin")
+from sockconf.paths import LAUNCHER
 from sockconf.tools import mutants
 
 SUBORDINATE_FIRST = 1_500_000_000    # a block no other account's subordinate ids reach
@@ -33,6 +34,7 @@ def unprivileged_user():
         for part in ("harness", "netns", "tests", "ci"):
             shutil.copytree(os.path.join(ROOT, part), os.path.join(tree, part), symlinks=True)
         shutil.copytree(REF, os.path.join(tree, "build", "bin"))
+        shutil.copytree(os.path.dirname(LAUNCHER), os.path.join(tree, "build", "launch"))
         subprocess.run(["chown", "-R", "%s:%s" % (name, name), tree], check=True, timeout=30)
         os.chmod(tree, 0o755)
         yield name, tree

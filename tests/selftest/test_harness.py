@@ -18,8 +18,8 @@ import time
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from sockconf.catalogue import PROGRAMS, WORKERS
-from sockconf.hosts import netns, sandbox
+
+from sockconf.hosts import netns, ownership, sandbox
 from sockconf.paths import REFERENCE as REF
 from sockconf.paths import SELF as SOCKCONF
 from sockconf.reports import junit
@@ -35,14 +35,44 @@ def results(label):
     return junit.verdicts(junit.path(label))
 
 
+# What a run can leave behind, counted only for runs that are over: other runs (a CI machine's, or this
+# machine's own explorations) come and go meanwhile and must not fail these checks.
+def ended(name):
+    """True when NAME (a namespace or daemon ident, sc + run id + '-...') belongs to no live run."""
+    m = netns.NAME_RE.match(name)
+    return bool(m) and not ownership.run_alive(m.group(1))
+
+
 def our_namespaces():
-    names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
-    return {n for n in names if netns.NAME_RE.match(n)}
+    """Namespaces of sockconf runs that have ended."""
+    names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=20).stdout.split()
+    return {n for n in names if ended(n)}
+
+
+def case_user_processes():
+    """Pids of processes of case users whose run has ended (the uid released, or its run gone)."""
+    first, count = sandbox.case_uid_range()
+    out = set()
+    for pid in os.listdir("/proc"):
+        uid = _uid_of(pid) if pid.isdigit() else None
+        if uid is None or not first <= uid < first + count:
+            continue
+        try:
+            with open(os.path.join(sandbox.UID_DIR, str(uid))) as f:
+                holder = f.read().strip()
+        except OSError:
+            holder = None
+        if holder is None or not ownership.run_alive(holder):
+            out.add(int(pid))
+    return out
 
 
 def programs_running():
-    out = subprocess.run(["ps", "-eo", "pid=,comm="], capture_output=True, text=True).stdout
-    return {int(l.split()[0]) for l in out.splitlines() if l.split()[1:] and l.split()[1] in PROGRAMS + tuple(WORKERS.values()) + ("smcrouted",)}
+    """Pids a run that has ended may have left: its case users' processes and its smcrouted daemons."""
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True, timeout=20).stdout
+    daemons = {int(l.split()[0]) for l in out.splitlines()
+               if "smcrouted" in l and any(ended(w) for w in l.split())}
+    return case_user_processes() | daemons
 
 
 @pytest.fixture
@@ -199,7 +229,9 @@ def test_program_path_puts_a_language_installed_elsewhere_on_the_path():
         assert without.returncode == 1 and "'sockconf-lang': No such file or directory" in without.stdout, without.stdout
         extended = run(args + ["--path", lang])
         assert extended.returncode == 0, extended.stdout + extended.stderr
-        assert "`PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin`" % lang in extended.stdout, extended.stdout
+        with open(os.path.join(ROOT, "build", "reports", "self-path.md")) as f:
+            report = f.read()                        # what was tested, the programs' environment among it
+        assert "`PATH=%s:/usr/sbin:/usr/bin:/sbin:/bin`" % lang in report, report
     finally:
         shutil.rmtree(top, ignore_errors=True)
 
@@ -333,12 +365,20 @@ def host_state():
     def out(*cmd):
         return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout
     first, count = sandbox.case_uid_range()
-    case_users = [p for p in os.listdir("/proc") if p.isdigit() and first <= (_uid_of(p) or -1) < first + count]
     return {"links": out("ip", "-o", "link", "show"), "addresses": out("ip", "-o", "addr", "show"),
             "routes": out("ip", "route", "show", "table", "all"), "nftables": out("nft", "list", "ruleset"),
-            "probe files": [p for p in PROBES if os.path.exists(p)], "case users' processes": case_users,
-            "files in /tmp": sorted(os.listdir("/tmp")),
+            "probe files": [p for p in PROBES if os.path.exists(p)],
+            "case users' processes": sorted(case_user_processes()),
+            "case users' files in /tmp": sorted(f for f in os.listdir("/tmp")
+                                                if first <= _owner_of(os.path.join("/tmp", f)) < first + count),
             "namespaces": sorted(our_namespaces())}
+
+
+def _owner_of(path):
+    try:
+        return os.lstat(path).st_uid
+    except OSError:
+        return -1
 
 
 def _uid_of(pid):
@@ -437,3 +477,18 @@ def test_the_summary_blames_only_the_broken_program(impl):
     column = dict(zip(names, cells))
     assert column["tcpserver"] == "pass" and column["tcpclient"] == "fail", column
     assert column["programs together"] == "tcpclient + tcpserver: fail (tcpclient)", column
+
+
+@pytest.mark.parametrize("args, status, message", [
+    ([], 2, "too few arguments"),
+    (["ns", "/etc", "/tmp", "1234", "nproc=1"], 2, "too few arguments"),
+    (["ns", "/etc", "/tmp", "1234", "x=1", "--", "/bin/true"], 2, "unknown limit"),
+    (["ns", "/etc", "/tmp", "1234", "as=lots", "--", "/bin/true"], 2, "a whole number or unlimited"),
+    (["ns", "/etc", "/tmp", "1234", "nproc=1", "/bin/true"], 2, "no PROGRAM after --"),
+    (["../ns", "/etc", "/tmp", "1234", "--", "/bin/true"], 2, "NETNS is a name under /run/netns"),
+    (["sc-no-such-ns", "/etc", "/tmp", "1234", "--", "/bin/true"], 97, "open(/run/netns/sc-no-such-ns)"),
+])
+def test_the_launcher_refuses_in_one_line_with_a_defined_status(args, status, message):
+    from sockconf.paths import LAUNCHER
+    proc = subprocess.run([LAUNCHER] + args, capture_output=True, text=True, timeout=10)
+    assert proc.returncode == status and message in proc.stderr.splitlines()[0], (proc.returncode, proc.stderr)

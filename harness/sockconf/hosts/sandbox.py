@@ -4,18 +4,18 @@ A case's Sandbox takes a uid from a reserved range that no account on the
 machine uses (case_uid_range; its gid is the same number), so `kill -9 -1`
 from one case reaches nothing outside it.  A program starts as
 
-    netns.host_command(NS, /bin/sh -c SETUP sandbox SCRATCH \\
-        setpriv --reuid=UID --regid=UID --clear-groups --no-new-privs \\
-                --inh-caps=-all --bounding-set=-all \\
-        prlimit --nproc=.. --as=.. --cpu=.. --fsize=.. --nofile=.. --core=0 -- ./PROGRAM ARGS)
+    sockconf-launch NS ETC SCRATCH UID nproc=.. as=.. cpu=.. fsize=.. nofile=.. core=0 -- ./PROGRAM ARGS
 
-SETUP runs in the mount namespace `ip netns exec` makes for the command
-alone: it binds the case's scratch folder over every world-writable folder
+one exec of the launcher (src/launch/launch.c): it enters the host's network
+namespace, makes a private mount namespace with the host's own /etc files
+and the case's scratch folder bound over every world-writable folder
 (/var/tmp, /dev/shm, /run/lock, /tmp), so the program writes only there,
-and execs the rest; the program keeps the pid of the sh.  Without
-capabilities it cannot enter another namespace, change its own (routes,
-sysctls, nftables) or open a raw socket.  When the case ends every process
-of the uid is killed, the scratch folder removed and the uid released.
+sets the limits, drops every capability, becomes UID with no_new_privs and
+execs the program, which keeps the launcher's pid.  Without capabilities it
+cannot enter another namespace, change its own (routes, sysctls, nftables)
+or open a raw socket.  When the case ends every process of the uid is
+killed (a forked child of the harness that becomes UID and sends kill -1),
+the scratch folder removed and the uid released.
 
 The program folders are staged: copied into /run/sockconf/RID/stage, where
 the case's user can read them whatever the rights on the original path.
@@ -24,10 +24,12 @@ import hashlib
 import os
 import random
 import shutil
-import subprocess
+import signal
+import time
 
 from sockconf.hosts import procfs
-from sockconf.hosts.netns import STATE_DIR, host_command
+from sockconf.hosts.netns import ETC_NETNS, STATE_DIR
+from sockconf.paths import LAUNCHER
 
 UID_FIRST = 2_000_000_000      # reserved: far above any login or system account
 UID_COUNT = 1 << 20
@@ -46,16 +48,8 @@ def case_uid_range():
     first = inner + count // 2
     return first, inner + count - 2 - first
 UID_DIR = os.path.join(STATE_DIR, "uids")
-# /tmp last: the scratch folder's own path lies under /tmp.
-PRIVATE_DIRS = ("/var/tmp", "/dev/shm", "/run/lock", "/tmp")
-SETUP_FAILED = 97              # the launcher's exit status when SETUP fails
-SETUP = """scratch=$1; shift
-for d in %s; do
-  [ -d "$d" ] || continue
-  mount --bind "$scratch" "$d" || { echo "sockconf: cannot make $d private" >&2; exit %d; }
-done
-exec "$@"
-""" % (" ".join(PRIVATE_DIRS), SETUP_FAILED)
+LAUNCH_FAILED = 97             # the launcher's exit status when a step before the exec fails
+KILLER_WAIT = 5.0              # seconds the forked killer may take
 
 # name: (what it limits, default); overridable with LIMITS="name=value,...".
 LIMITS = {
@@ -94,14 +88,34 @@ def describe_limits(limits):
     return ", ".join("%s=%s (%s)" % (name, limits[name], LIMITS[name][0]) for name in LIMITS)
 
 
+def kill_all_as(uid):
+    """kill(-1, SIGKILL) sent as UID itself: every process of UID at once (a fork bomb cannot outrun it),
+    from a forked child of this process that becomes UID; no program is started."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    deadline = time.monotonic() + KILLER_WAIT
+    try:
+        while not os.waitpid(pid, os.WNOHANG)[0]:
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return
+            time.sleep(0.005)
+    except ChildProcessError:
+        pass                   # reaped by another thread's reap_children: done all the same
+
+
 def kill_uid(uid, timeout=5.0):
     """SIGKILL every process of UID until none is left (bounded); returns those
-    left.  kill(-1) sent as UID itself reaches all of them at once, so even a
-    fork bomb cannot outrun it; the pids seen are killed one by one too."""
-    def kill_all_as_uid():
-        subprocess.run(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
-                        "kill", "-KILL", "--", "-1"], capture_output=True, timeout=5)
-    return procfs.kill_until_gone(lambda: procfs.uid_pids(uid), timeout, kill_all_as_uid)
+    left.  kill(-1) as UID reaches all of them at once; the pids seen are killed one by one too."""
+    return procfs.kill_until_gone(lambda: procfs.uid_pids(uid), timeout, lambda: kill_all_as(uid))
 
 
 def allocate_uid(rid):
@@ -189,11 +203,9 @@ class Sandbox:
         os.chown(self.scratch, self.uid, self.uid)
 
     def command(self, ns, argv):
-        """The argv that runs ARGV in namespace NS inside this sandbox."""
-        drop = ["setpriv", "--reuid=%d" % self.uid, "--regid=%d" % self.uid, "--clear-groups",
-                "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
-        limits = ["prlimit"] + ["--%s=%s" % (name, value) for name, value in self.limits.items()] + ["--"]
-        return host_command(ns, ["/bin/sh", "-c", SETUP, "sandbox", self.scratch] + drop + limits + argv)
+        """The argv that runs ARGV in namespace NS inside this sandbox: one exec of the launcher."""
+        limits = ["%s=%s" % (name, value) for name, value in self.limits.items()]
+        return [LAUNCHER, ns, os.path.join(ETC_NETNS, ns), self.scratch, str(self.uid)] + limits + ["--"] + list(argv)
 
     def close(self):
         """Kill every process of the case's user, remove its files, free the uid."""
