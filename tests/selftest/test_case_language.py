@@ -11,6 +11,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import sockconf.verbs  # noqa: F401  (registers the verbs the cases use)
+from sockconf.language.argtypes import REF_RE
 from sockconf.language import cases
 from sockconf.language.notation import decode_bytes, decode_transcript, mark_line, quote
 from sockconf.paths import SELF as SOCKCONF
@@ -160,10 +161,11 @@ def pasted(notation):
 
 def test_report_notation_pastes_back_into_steps_and_transcripts():
     rng = random.Random(41)
-    alphabet = [0, 9, 10, 13, 32, 34, 37, 65, 92, 127, 200]
+    alphabet = [0, 9, 10, 13, 32, 34, 37, 65, 92, 123, 125, 127, 200]
     for _ in range(2000):
         data = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
         assert pasted(quote(data)) == data, (data, quote(data))
+        assert not REF_RE.search(quote(data)), (data, quote(data))       # "%{}" sent, not a host named
         line = data.decode("latin-1").replace("\n", "")
         assert decode_transcript(mark_line(line) + "\n") == line + "\n", (line, mark_line(line))
 

@@ -49,6 +49,8 @@ def decode_bytes(raw):
 def _escaped(byte):
     if byte in QUOTED:
         return QUOTED[byte]
+    if byte == ord("%"):
+        return "\\x25"          # as written, %{...} in a step would name a host or a peer
     if 32 <= byte < 127:
         return chr(byte)
     return "\\x%02x" % byte
