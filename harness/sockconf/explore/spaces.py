@@ -192,8 +192,11 @@ def comclient(draw):
     sent = line + b"\0"
     echo = {"same": st.just(sent), "other": content(len(sent)), "length": message(120)}[echo_kind]
     echo = draw(echo)
-    steps = ["srv  tcp-listen a 12345", "cli  start %s comclient %s" % (on, " ".join(args)),
-             "cli  type %s" % quote(line + b"\n")]
+    steps = ["srv  tcp-listen a 12345", "cli  start %s comclient %s" % (on, " ".join(args))]
+    if len(args) == 1:
+        # typed after the prompt: the terminal echoes a line when it is typed, and typed at once that echo
+        # would race the program's first lines
+        steps += ['cli  expect "Enter message to be sent to server:"', "cli  type %s" % quote(line + b"\n")]
     parts = [echo]
     if len(args) == 1 and len(line) < 100:
         parts = draw(pieces(echo)) if echo else []
