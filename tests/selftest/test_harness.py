@@ -43,10 +43,15 @@ def ended(name):
     return bool(m) and not ownership.run_alive(m.group(1))
 
 
+def sockconf_namespaces():
+    """Namespaces of sockconf runs, live or not."""
+    names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=20).stdout.split()
+    return {n for n in names if netns.NAME_RE.match(n)}
+
+
 def our_namespaces():
     """Namespaces of sockconf runs that have ended."""
-    names = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=20).stdout.split()
-    return {n for n in names if ended(n)}
+    return {n for n in sockconf_namespaces() if ended(n)}
 
 
 def case_user_processes():
@@ -300,14 +305,16 @@ def test_signalled_run_leaves_nothing_behind(signum, delay):
 
 def test_killed_run_is_swept_by_the_next():
     before = our_namespaces()
+    seen = sockconf_namespaces()
     proc = subprocess.Popen(SOCKCONF + ["run", "--case", "tcp-server-timeout", "--label", "self-kill"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 20
-    while not (our_namespaces() - before) and time.monotonic() < deadline:
+    while not (sockconf_namespaces() - seen) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert our_namespaces() - before, "the run never created its namespaces"
+    assert sockconf_namespaces() - seen, "the run never created its namespaces"
     os.kill(proc.pid, signal.SIGKILL)          # the driver dies; its lock goes with it
     proc.wait(5)
+    assert our_namespaces() - before, "the killed run's namespaces are not counted as left by an ended run"
     sweep = run(["sweep"])
     assert sweep.returncode == 0
     deadline = time.monotonic() + 20           # the orphaned worker may still be tearing down

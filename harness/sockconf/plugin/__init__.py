@@ -78,6 +78,8 @@ def pytest_generate_tests(metafunc):
         cases = sorted(load_all(cfg.case_dirs), key=lambda c: -c.slow)   # slow cases start first
     except CaseErrors as exc:
         raise pytest.UsageError("the cases have errors:\n" + str(exc))
+    for topology in sorted({c.topology for c in cases} - set(TOPOLOGIES)):      # a teacher's own topologies
+        metafunc.config.addinivalue_line("markers", "%s: cases on topology %s" % (topology, topology))
     params = [pytest.param((case, vid, dirs), id=variant_id(case, vid),
                            marks=[getattr(pytest.mark, name) for name in case_markers(case)])
               for case, vid, dirs in planned(cases, cfg)]
