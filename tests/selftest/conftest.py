@@ -16,6 +16,11 @@ from sockconf.tools import mutants
 SUBORDINATE_FIRST = 1_500_000_000    # a block no other account's subordinate ids reach
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "alone: timed against signals: make check runs these after the others, "
+                                       "one at a time, on an otherwise idle machine")
+
+
 @pytest.fixture
 def unprivileged_user():
     """A login-less user of this test (useradd gives it a block of /etc/subuid)

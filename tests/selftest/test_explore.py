@@ -75,6 +75,7 @@ def namespaces_of(rid):
     return [n for n in names if n.startswith("sc%s-" % rid)]
 
 
+@pytest.mark.alone
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signalled_exploration_ends_within_5_s_leaving_nothing(signum, tmp_path):
     """Ctrl-C (SIGINT to the whole group) or a supervisor's SIGTERM (the driver
