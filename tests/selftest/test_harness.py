@@ -248,10 +248,12 @@ def test_two_runs_of_impl_at_once_keep_their_reports_apart(impl):
     runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
     outputs = [proc.communicate(timeout=120)[0] for proc in runs]
     assert [proc.returncode for proc in runs] == [0, 0], outputs
-    new = sorted(set(os.listdir(os.path.join(ROOT, "build", "reports"))) - before)
-    assert len([n for n in new if n.startswith("impl-") and n.endswith(".md")]) == 2, new
-    for name in (n for n in new if n.endswith(".junit.xml")):
-        assert set(junit.verdicts(os.path.join(ROOT, "build", "reports", name)).values()) == {Verdict.PASS}
+    labels = [re.findall(r"build/reports/(impl-[a-z0-9]+)\.md", out) for out in outputs]
+    assert all(len(found) == 1 for found in labels) and labels[0] != labels[1], outputs
+    new = set(os.listdir(os.path.join(ROOT, "build", "reports"))) - before    # other self-checks write here too
+    for (label,) in labels:
+        assert {label + ".md", label + ".junit.xml", label + ".results.json"} <= new, sorted(new)
+        assert set(junit.verdicts(junit.path(label)).values()) == {Verdict.PASS}
 
 
 @pytest.mark.alone
