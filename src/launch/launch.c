@@ -47,13 +47,13 @@ static const struct {
     { "fsize", RLIMIT_FSIZE }, { "nofile", RLIMIT_NOFILE }, { "core", RLIMIT_CORE },
 };
 
-static void fail(const char *call, const char *what)
+static _Noreturn void fail(const char *call, const char *what)
 {
     fprintf(stderr, "sockconf-launch: %s(%s): %s\n", call, what, strerror(errno));
     exit(LAUNCH_FAILED);
 }
 
-static void usage(const char *why)
+static _Noreturn void usage(const char *why)
 {
     fprintf(stderr, "sockconf-launch: %s\nusage: sockconf-launch NETNS ETC_DIR SCRATCH UID "
             "[LIMIT=VALUE ...] -- PROGRAM [ARG ...]\n", why);
@@ -150,7 +150,6 @@ static struct limit_setting parse_limit(const char *setting)
         return (struct limit_setting){ limit_names[i].resource, { .rlim_cur = value, .rlim_max = value } };
     }
     usage("unknown limit (nproc, as, cpu, fsize, nofile, core)");
-    return (struct limit_setting){ 0, { 0, 0 } };
 }
 
 static void drop_bounding_set(void)
@@ -210,5 +209,4 @@ int main(int argc, char *argv[])
     become((uid_t)uid, argv[4]);
     execvp(argv[program + 1], &argv[program + 1]);
     fail("execvp", argv[program + 1]);
-    return LAUNCH_FAILED;
 }

@@ -62,11 +62,7 @@ def case_user_processes():
         uid = _uid_of(pid) if pid.isdigit() else None
         if uid is None or not first <= uid < first + count:
             continue
-        try:
-            with open(os.path.join(sandbox.UID_DIR, str(uid))) as f:
-                holder = f.read().strip()
-        except OSError:
-            holder = None
+        holder = sandbox.uid_holder(uid)
         if holder is None or not ownership.run_alive(holder):
             out.add(int(pid))
     return out

@@ -286,9 +286,10 @@ DESIGN_ARGUMENTS = {
 
 
 def connection_limit(program, args):
-    """How many connections PROGRAM serves before it exits (None: until it is stopped)."""
-    count = args[0] if program == "spawnserver" and args else args[1] if program == "sendmsgserver" and len(args) > 1 \
-        else "0"
+    """How many connections PROGRAM serves before it exits (None: until it is stopped): spawnserver's first
+    argument, sendmsgserver's second; 0 or none means no limit, and acceptserver has none."""
+    position = {"spawnserver": 0, "sendmsgserver": 1}.get(program)
+    count = args[position] if position is not None and len(args) > position else "0"
     return int(count) or None
 
 

@@ -137,21 +137,25 @@ def allocate_uid(rid):
     raise SandboxError("no free uid in %d..%d" % (first, first + count - 1))
 
 
+def uid_holder(uid):
+    """The run id that holds case uid UID (its file under /run/sockconf/uids), or None when it is free."""
+    try:
+        with open(os.path.join(UID_DIR, str(uid))) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
 def release_uids(run_alive):
     """Kill the processes of, and release, every uid whose run is no longer
     alive (RUN_ALIVE(rid) says): what a killed run left."""
     if not os.path.isdir(UID_DIR):
         return
     for name in os.listdir(UID_DIR):
-        path = os.path.join(UID_DIR, name)
-        try:
-            with open(path) as f:
-                rid = f.read().strip()
-        except OSError:
-            continue
-        if name.isdigit() and not run_alive(rid):
+        rid = uid_holder(name) if name.isdigit() else None
+        if rid is not None and not run_alive(rid):
             kill_uid(int(name))
-            os.unlink(path)
+            os.unlink(os.path.join(UID_DIR, name))
 
 
 def stage(directory, rid, worker):

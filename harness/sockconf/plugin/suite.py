@@ -1,6 +1,5 @@
 """The conformance suite: one test per case file and way of running it."""
 import os
-import re
 import shlex
 
 import pytest
@@ -31,16 +30,12 @@ def rerun_command(case, vid, cfg):
     return " ".join(parts)
 
 
-def one_line(failure):
-    """A failure report in one line: the failing step and what went wrong (the report's first lines)."""
-    lines = [line.strip() for line in failure.split("\n")]
-    at = next((i for i, line in enumerate(lines) if line.startswith(("step ", "transcript "))), None)
-    if at is None:
-        return lines[0]
-    if lines[at].startswith("transcript "):
-        return lines[at].split(" (")[0]                       # transcript of X differs
-    step = re.sub(r"^step \S+:(\d+): ", r"line \1: ", lines[at])
-    return "%s: %s" % (step, lines[at + 1] if at + 1 < len(lines) else "")
+def one_line(details):
+    """A failure in one line, from its data (failure.failure_details): the failing step and what went
+    wrong, or the first program whose transcript differs."""
+    if details["line"] is not None:
+        return "line %d: %s: %s" % (details["line"], details["source"], details["message"])
+    return "transcript of %s differs" % details["transcripts"][0]["actor"]
 
 
 def test_case(conformance_case, request):
@@ -58,11 +53,11 @@ def test_case(conformance_case, request):
     artifacts = os.path.join(ROOT, "build", "artifacts", cfg.label, case.name + ("" if vid == "ref" else "." + vid))
     request.node.user_properties.append(("artifacts", os.path.relpath(artifacts, ROOT)))
     try:
-        _, failure = run_case(case, vid, dirs, cfg, worker, artifacts, rerun_command(case, vid, cfg))
+        run, failure = run_case(case, vid, dirs, cfg, worker, artifacts, rerun_command(case, vid, cfg))
     except (SandboxError, OSError) as exc:
         pytest.fail("cannot stage the programs under test: %s" % exc, pytrace=False)
     if failure is None:
         return
     if case.checks == "spec" and cfg.impl and not cfg.strict and vid != "ref":
-        pytest.xfail(one_line(failure))
+        pytest.xfail(one_line(run.failure))
     pytest.fail(failure, pytrace=False)

@@ -167,5 +167,5 @@ def blocked_in(run, step, deadline):
         return None if matches else waiting or "not waiting in a call (running or ended)"
     seen = run.poll(deadline, check)
     if seen is not None:
-        raise StepFailed("X is not waiting in the expected call".replace("X", step.actor),
+        raise StepFailed("%s is not waiting in the expected call" % step.actor,
                          expected=call + ("" if size is None else " of %d bytes" % size), actual=str(seen))
