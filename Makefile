@@ -87,7 +87,7 @@ check: $(if $(NODEPS),,deps) unit all sanitize
 
 # The harness's own promises: CASE=, IMPL=, unrunnable programs, signals.  Two files at once (each file on
 # one worker, so a module's fixture is made once; the host-state checks count only what ended runs left),
-# then the checks timed against signals (marker alone), one at a time.
+# then the checks timed against signals or watching a sweep (marker alone), one at a time.
 selftest: all
 	PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile -m 'not alone' tests/selftest
 	PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -q -p no:cacheprovider -m alone tests/selftest

@@ -17,7 +17,7 @@ SUBORDINATE_FIRST = 1_500_000_000    # a block no other account's subordinate id
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "alone: timed against signals: make check runs these after the others, "
+    config.addinivalue_line("markers", "alone: timed against signals, or watching what a sweep removes: make check runs these after the others, "
                                        "one at a time, on an otherwise idle machine")
 
 

@@ -304,6 +304,7 @@ def test_signalled_run_leaves_nothing_behind(signum, delay):
     assert not left_procs, "processes left: %s" % left_procs
 
 
+@pytest.mark.alone          # another self-check's run would sweep the killed run first
 def test_killed_run_is_swept_by_the_next():
     before = our_namespaces()
     seen = sockconf_namespaces()
@@ -508,3 +509,42 @@ def test_the_launcher_refuses_in_one_line_with_a_defined_status(args, status, me
     from sockconf.paths import LAUNCHER
     proc = subprocess.run([LAUNCHER] + args, capture_output=True, text=True, timeout=10)
     assert proc.returncode == status and message in proc.stderr.splitlines()[0], (proc.returncode, proc.stderr)
+
+
+def _hold_and_release(rounds, failures):
+    """One of two racing processes: take a run id and a uid, check they are ours, release them."""
+    for _ in range(rounds):
+        rid = ownership.begin_run()
+        try:
+            uid = sandbox.allocate_uid(rid)
+            if not ownership.run_alive(rid):
+                failures.put("run %s counted dead while its owner lives" % rid)
+            if sandbox.uid_holder(uid) != rid:
+                failures.put("uid %d held by %r, not by its run %s" % (uid, sandbox.uid_holder(uid), rid))
+            sandbox.release_uids(ownership.run_alive)       # what every ending run does
+        except Exception as exc:                            # reported, not lost in the child
+            failures.put("%s: %s" % (type(exc).__name__, exc))
+        finally:
+            ownership.end_run(rid)
+
+
+def test_runs_starting_and_ending_at_once_never_take_each_others_ids():
+    # Two runs start and end side by side: neither may see the other's lock free,
+    # read its uid file half-made, or release a uid twice.
+    import multiprocessing
+    context = multiprocessing.get_context("fork")
+    failures = context.Queue()
+    racers = [context.Process(target=_hold_and_release, args=(150, failures)) for _ in range(3)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(120)
+    alive = [r.pid for r in racers if r.is_alive()]
+    for racer in racers:
+        racer.kill() if racer.is_alive() else None
+    found = []
+    while not failures.empty():
+        found.append(failures.get(timeout=1))
+    assert not alive, "racers still running after 120 s: %s" % alive
+    assert not found, found[:5]
+    assert [r.exitcode for r in racers] == [0, 0, 0]

@@ -22,14 +22,25 @@ _run_locks = {}    # run id -> descriptor holding its lock
 
 def begin_run():
     """A new run id (sc + 6 characters) whose lock this process holds: while
-    it lives, sweep() leaves the run's namespaces alone.  The lock is not
-    inherited, so a killed owner frees it even if its children linger."""
-    rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(RUN_ID_LENGTH))
+    it lives, sweep() leaves the run's namespaces alone.  The lock file is
+    locked before it is linked into place, so no sweep ever sees it free; the
+    lock is not inherited, so a killed owner frees it even if its children linger."""
     os.makedirs(STATE_DIR, exist_ok=True)
-    fd = os.open(os.path.join(STATE_DIR, rid + ".lock"), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    _run_locks[rid] = fd
-    return rid
+    for _ in range(100):
+        rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(RUN_ID_LENGTH))
+        aside = os.path.join(STATE_DIR, "%s.lock.%d" % (rid, os.getpid()))
+        fd = os.open(aside, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            os.link(aside, os.path.join(STATE_DIR, rid + ".lock"))
+        except FileExistsError:
+            os.close(fd)
+            continue
+        finally:
+            os.unlink(aside)
+        _run_locks[rid] = fd
+        return rid
+    raise OSError(errno.EEXIST, "link(%s): 100 run ids in a row were taken" % STATE_DIR)
 
 
 def end_run(rid):

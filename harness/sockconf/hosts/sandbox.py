@@ -20,6 +20,7 @@ the scratch folder removed and the uid released.
 The program folders are staged: copied into /run/sockconf/RID/stage, where
 the case's user can read them whatever the rights on the original path.
 """
+import fcntl
 import hashlib
 import os
 import random
@@ -50,6 +51,7 @@ def case_uid_range():
 UID_DIR = os.path.join(STATE_DIR, "uids")
 LAUNCH_FAILED = 97             # the launcher's exit status when a step before the exec fails
 KILLER_WAIT = 5.0              # seconds the forked killer may take
+RELEASE_WAIT = 60.0            # seconds a run waits while another releases dead runs' uids
 
 # name: (what it limits, default); overridable with LIMITS="name=value,...".
 LIMITS = {
@@ -120,17 +122,22 @@ def kill_uid(uid, timeout=5.0):
 
 def allocate_uid(rid):
     """A uid of the reserved range that no process and no other run uses,
-    recorded in /run/sockconf/uids/UID (its content: the run id)."""
+    recorded in /run/sockconf/uids/UID (its content: the run id).  The file
+    appears whole (written aside, then linked into place), so a sweep never
+    reads a half-made one."""
     os.makedirs(UID_DIR, exist_ok=True)
     first, count = case_uid_range()
     for _ in range(100):
         uid = first + random.randrange(count)
+        aside = os.path.join(UID_DIR, ".%s-%d" % (rid, uid))
+        with open(aside, "w") as f:
+            f.write(rid)
         try:
-            fd = os.open(os.path.join(UID_DIR, str(uid)), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            os.link(aside, os.path.join(UID_DIR, str(uid)))
         except FileExistsError:
             continue
-        os.write(fd, rid.encode())
-        os.close(fd)
+        finally:
+            os.unlink(aside)
         if not procfs.uid_pids(uid):
             return uid
         os.unlink(os.path.join(UID_DIR, str(uid)))
@@ -148,14 +155,33 @@ def uid_holder(uid):
 
 def release_uids(run_alive):
     """Kill the processes of, and release, every uid whose run is no longer
-    alive (RUN_ALIVE(rid) says): what a killed run left."""
+    alive (RUN_ALIVE(rid) says): what a killed run left.  One sweep at a
+    time (a lock on the folder): two ending runs never release the same uid twice."""
     if not os.path.isdir(UID_DIR):
         return
-    for name in os.listdir(UID_DIR):
-        rid = uid_holder(name) if name.isdigit() else None
-        if rid is not None and not run_alive(rid):
-            kill_uid(int(name))
-            os.unlink(os.path.join(UID_DIR, name))
+    fd = os.open(UID_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        _lock_within(fd, RELEASE_WAIT)
+        for name in os.listdir(UID_DIR):
+            rid = uid_holder(name) if name.isdigit() else None
+            if rid is not None and not run_alive(rid):
+                kill_uid(int(name))
+                os.unlink(os.path.join(UID_DIR, name))
+    finally:
+        os.close(fd)
+
+
+def _lock_within(fd, seconds):
+    """flock FD exclusively, waiting at most SECONDS; SandboxError when another holds it longer."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise SandboxError("flock(%s): held by another run for %.0f s" % (UID_DIR, seconds))
+            time.sleep(0.02)
 
 
 def stage(directory, rid, worker):
