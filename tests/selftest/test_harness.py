@@ -511,10 +511,14 @@ def test_the_launcher_refuses_in_one_line_with_a_defined_status(args, status, me
     assert proc.returncode == status and message in proc.stderr.splitlines()[0], (proc.returncode, proc.stderr)
 
 
-def _hold_and_release(rounds, failures):
-    """One of two racing processes: take a run id and a uid, check they are ours, release them."""
+def _hold_and_release(rounds, failures, shared_rid, barrier):
+    """One of the racing processes: take a run id (or share SHARED_RID, as a run's workers do) and a
+    uid, check they are ours, release them; each round begins at once in every racer (BARRIER)."""
     for _ in range(rounds):
-        rid = ownership.begin_run()
+        barrier.wait(10)
+        random.seed(0)              # as Hypothesis seeds the random module alike for every example it runs
+        rid = shared_rid or ownership.begin_run()
+        uid = None
         try:
             uid = sandbox.allocate_uid(rid)
             if not ownership.run_alive(rid):
@@ -525,23 +529,29 @@ def _hold_and_release(rounds, failures):
         except Exception as exc:                            # reported, not lost in the child
             failures.put("%s: %s" % (type(exc).__name__, exc))
         finally:
-            ownership.end_run(rid)
+            if shared_rid and uid is not None:
+                os.unlink(os.path.join(sandbox.UID_DIR, str(uid)))
+            elif not shared_rid:
+                ownership.end_run(rid)
 
 
-def test_runs_starting_and_ending_at_once_never_take_each_others_ids():
-    # Two runs start and end side by side: neither may see the other's lock free,
-    # read its uid file half-made, or release a uid twice.
+@pytest.mark.parametrize("shared", [False, True], ids=["own-runs", "one-run-seeded-alike"])
+def test_runs_starting_and_ending_at_once_never_take_each_others_ids(shared):
+    # Runs start and end side by side (or one run's workers, their random module seeded alike, take
+    # uids at once): none may see another's lock free, read a uid file half-made, or release one twice.
     import multiprocessing
     context = multiprocessing.get_context("fork")
-    failures = context.Queue()
-    racers = [context.Process(target=_hold_and_release, args=(150, failures)) for _ in range(3)]
-    for racer in racers:
-        racer.start()
-    for racer in racers:
-        racer.join(120)
-    alive = [r.pid for r in racers if r.is_alive()]
-    for racer in racers:
-        racer.kill() if racer.is_alive() else None
+    failures, barrier = context.Queue(), context.Barrier(3)
+    with ownership.owned_run() as rid:
+        racers = [context.Process(target=_hold_and_release, args=(150, failures, rid if shared else None, barrier))
+                  for _ in range(3)]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join(120)
+        alive = [r.pid for r in racers if r.is_alive()]
+        for racer in racers:
+            racer.kill() if racer.is_alive() else None
     found = []
     while not failures.empty():
         found.append(failures.get(timeout=1))

@@ -5,10 +5,10 @@ import contextlib
 import errno
 import fcntl
 import os
-import random
 import shutil
 import string
 import subprocess
+import threading
 
 from sockconf.hosts import procfs
 from sockconf.hosts import sandbox
@@ -27,8 +27,8 @@ def begin_run():
     lock is not inherited, so a killed owner frees it even if its children linger."""
     os.makedirs(STATE_DIR, exist_ok=True)
     for _ in range(100):
-        rid = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(RUN_ID_LENGTH))
-        aside = os.path.join(STATE_DIR, "%s.lock.%d" % (rid, os.getpid()))
+        rid = "".join(sandbox.UNSEEDED.choice(string.ascii_lowercase + string.digits) for _ in range(RUN_ID_LENGTH))
+        aside = os.path.join(STATE_DIR, "%s.lock.%d-%d" % (rid, os.getpid(), threading.get_ident()))
         fd = os.open(aside, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         try:

@@ -26,6 +26,7 @@ import os
 import random
 import shutil
 import signal
+import threading
 import time
 
 from sockconf.hosts import procfs
@@ -51,6 +52,7 @@ def case_uid_range():
 UID_DIR = os.path.join(STATE_DIR, "uids")
 LAUNCH_FAILED = 97             # the launcher's exit status when a step before the exec fails
 KILLER_WAIT = 5.0              # seconds the forked killer may take
+UNSEEDED = random.SystemRandom()   # not the random module's state, which Hypothesis seeds alike for every example
 RELEASE_WAIT = 60.0            # seconds a run waits while another releases dead runs' uids
 
 # name: (what it limits, default); overridable with LIMITS="name=value,...".
@@ -128,8 +130,9 @@ def allocate_uid(rid):
     os.makedirs(UID_DIR, exist_ok=True)
     first, count = case_uid_range()
     for _ in range(100):
-        uid = first + random.randrange(count)
-        aside = os.path.join(UID_DIR, ".%s-%d" % (rid, uid))
+        uid = first + UNSEEDED.randrange(count)
+        # its own name per process and thread: forked workers draw the same uids from a copied random state
+        aside = os.path.join(UID_DIR, ".%s-%d-%d-%d" % (rid, os.getpid(), threading.get_ident(), uid))
         with open(aside, "w") as f:
             f.write(rid)
         try:
