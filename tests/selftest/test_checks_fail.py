@@ -96,6 +96,7 @@ MUST_FAIL = {
     "recv-nothing": CONNECTED + 'cli  send "\\0"*100\ncli  recv-nothing for=2\n',
     "tcp-state": LISTEN_3111 + "net  tcp-state a 3111 TIME_WAIT within=1\n",
     "backlog": LISTEN_3111 + "net  backlog a 3111 7 within=1\n",
+    "sockopt": LISTEN_3111 + "srv  sockopt tcp 3111 reuseaddr 0 within=1\n",      # tcpserver sets SO_REUSEADDR
     "udp-recv": 'p    udp-bind a 7000\np    udp-recv "x" within=1\n',
     "mcast-recv": 'p    mcast-join a 226.1.1.1 4321\np    mcast-recv "x" within=1\n',
     "udp-nothing": 'p    udp-bind a 7000\nq    udp-bind b\nq    udp-send a 7000 "x"\np    udp-nothing for=2\n',

@@ -1,13 +1,15 @@
 """A scenario is a case whose steps observe instead of check (verbs/observe.py).
 Run on the reference, what it saw becomes a case that checks exactly that:
 the programs' transcripts and exits, every byte a peer received and how the
-stream ended, each datagram with its source, the call a program waits in
-and how many bytes it asks for.  That case runs on any
+stream ended, each datagram with its source (to a group: its TTL), the
+call a program waits in and how many bytes it asks for, the sockets it
+waits for peers on with their backlog and options.  That case runs on any
 implementation as it stands (make conformance CASES=DIR)."""
 import hashlib
 import os
 from dataclasses import dataclass
 
+from sockconf.hosts.sockopts import ephemeral_ports
 from sockconf.language.notation import mark_line, quote
 
 QUIET_DEFAULT = 1.0    # verbs/observe.py's default window
@@ -34,19 +36,17 @@ class Scenario:
         return hashlib.sha256((self.text() + reference_hash).encode()).hexdigest()[:24]
 
 
-def ephemeral_ports():
-    """The kernel's range of ports it picks for unbound sockets."""
-    try:
-        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-            low, high = (int(x) for x in f.read().split())
-    except (OSError, ValueError):
-        low, high = 32768, 60999
-    return range(low, high + 1)
-
-
 def source(address, port):
     """A datagram's source as a step checks it: the port too, unless the kernel picked it (it differs each run)."""
     return address if port in ephemeral_ports() else "%s:%d" % (address, port)
+
+
+def datagram_step(actor, datagram):
+    """The step that checks one datagram: its bytes and source; sent to a group, its IP TTL too."""
+    if datagram["dst"] is not None and 224 <= int(datagram["dst"].split(".")[0]) <= 239:
+        return "%s  mcast-recv %s src=%s ttl=%d" % (actor, quote(datagram["data"]), source(*datagram["src"]),
+                                                  datagram["ttl"])
+    return "%s  udp-recv %s src=%s" % (actor, quote(datagram["data"]), source(*datagram["src"]))
 
 
 def concrete_steps(observation):
@@ -58,13 +58,22 @@ def concrete_steps(observation):
                   "open": "recv-nothing for=%g" % observation["quiet"]}[observation["ending"]]
         return out + ["%s  %s" % (actor, ending)]
     if kind == "take-datagrams":
-        out = ["%s  udp-recv %s src=%s" % (actor, quote(d["data"]), source(*d["src"])) for d in observation["datagrams"]]
+        out = [datagram_step(actor, d) for d in observation["datagrams"]]
         return out + ["%s  udp-nothing for=%g" % (actor, observation["quiet"])]
     if kind == "waiting":
         if observation["call"] is None:
             return []
         size = "" if observation["size"] is None else " size=%d" % observation["size"]
         return ["%s  blocked-in %s%s" % (actor, observation["call"], size)]
+    if kind == "sockets":
+        out = []
+        for seen in observation["sockets"]:
+            picked = seen["port"] in ephemeral_ports()      # by the kernel: another number each run, written 0
+            out += ["net  backlog %s %d %d" % (observation["host"], seen["port"], n)
+                    for n in seen.get("backlogs", ()) if not picked]
+            out += ["%s  sockopt %s %d %s %d" % (actor, seen["protocol"], 0 if picked else seen["port"], name, value)
+                    for name, value in sorted(seen["options"].items())]
+        return out
     if kind == "ending":
         if observation["status"] is None:
             return ["%s  running for=%g" % (actor, observation["wait"]), "%s  signal KILL" % actor,

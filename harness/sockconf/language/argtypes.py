@@ -16,6 +16,10 @@ TCP_STATE_NAMES = ("ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT
 # read(), recv() or recvfrom(): the same wait for at most N bytes, not told apart.
 CALL_NAMES = ("recv", "accept", "select")
 
+# The socket options a case can check (hosts/sockopts maps them to getsockopt levels); the multicast
+# ones only on UDP sockets.  rcvtimeo is SO_RCVTIMEO in milliseconds (0: a call waits for ever).
+SOCKET_OPTIONS = ("reuseaddr", "rcvtimeo", "mcast-ttl", "mcast-loop")
+
 REF_RE = re.compile(r"%\{([A-Za-z0-9_.]*)\}")
 ADDRESS_RE = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
 LONGEST_WAIT = 300.0       # seconds: every wait is bounded, and by less than this
@@ -237,6 +241,9 @@ TYPES = {
     "newmark": ArgType("NAME", "a new mark: when this step's event happened", check_newmark),
     "mark": ArgType("MARK", "a mark an earlier step set", check_mark),
     "call": ArgType("CALL", "a call a program waits in: " + ", ".join(CALL_NAMES), choice(*CALL_NAMES)),
+    "protocol": ArgType("PROTOCOL", "`tcp` (a listening socket) or `udp` (a bound one)", choice("tcp", "udp")),
+    "option": ArgType("OPTION", "a socket option: " + ", ".join(SOCKET_OPTIONS) + " (getsockopt's value)",
+                      choice(*SOCKET_OPTIONS)),
     "holder": ArgType("worker\\|server", "", choice("worker", "server"), listed=False),
     "hook": ArgType("input\\|output", "", choice("input", "output"), listed=False),
 }

@@ -6,9 +6,10 @@ case (recv, recv-eof, udp-recv, exit, ...)."""
 import signal
 import time
 
-from sockconf.hosts import procfs
+from sockconf.hosts import procfs, sockopts
 from sockconf.language.argtypes import CALL_NAMES
 from sockconf.language.registry import verb
+from sockconf.verbs.tcp import listen_backlogs
 
 QUIET_DEFAULT = 1.0
 KILL_WAIT = 2.0        # seconds a SIGKILLed program may take to be reaped
@@ -32,8 +33,8 @@ def take_datagrams(run, step, deadline):
         one = peer.udp_recv(min(deadline, time.monotonic() + quiet))
         if one is None:
             break
-        data, src, _, dst = one
-        got.append({"data": data, "src": src, "dst": dst})
+        data, src, ttl, dst = one
+        got.append({"data": data, "src": src, "ttl": ttl, "dst": dst})
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "take-datagrams",
                              "datagrams": got, "quiet": quiet})
 
@@ -68,3 +69,17 @@ def waiting(run, step, deadline):
     named = seen is not None and seen.call in CALL_NAMES
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "waiting",
                              "call": seen.call if named else None, "size": seen.size if named else None})
+
+
+@verb("sockets", "", "program", "the sockets X waits for peers on (TCP listening, UDP bound): each one's "
+      "protocol, port and options, and a listening one's backlog", observes=True)
+def sockets(run, step, deadline):
+    proc = run.actor(step)
+    found = []
+    for bound in sockopts.bound_sockets(proc.proc.pid):
+        seen = {"protocol": bound.protocol, "port": bound.port, "options": bound.options}
+        if bound.protocol == "tcp":
+            seen["backlogs"] = listen_backlogs(run.topo.ns(proc.host), bound.port)
+        found.append(seen)
+    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "sockets",
+                             "host": proc.host, "sockets": found})

@@ -5,7 +5,7 @@ import os
 import signal
 import time
 
-from sockconf.hosts import procfs
+from sockconf.hosts import procfs, sockopts
 from sockconf.language.cases import DEFAULT_WITHIN
 from sockconf.run.peer import Peer
 from sockconf.hosts.procfs import describe_pids
@@ -169,3 +169,27 @@ def blocked_in(run, step, deadline):
     if seen is not None:
         raise StepFailed("%s is not waiting in the expected call" % step.actor,
                          expected=call + ("" if size is None else " of %d bytes" % size), actual=str(seen))
+
+
+@verb("sockopt", "PROTOCOL:protocol PORT:port OPTION:option N:count", "program",
+      "X holds a socket bound to local PORT (0: a port the kernel picked; TCP: listening) whose OPTION has "
+      "the value N, read with getsockopt() on a copy of its descriptor (pidfd_getfd)", checks=True,
+      refuse=lambda a, opts: "%s is an option of UDP sockets only" % a.option
+      if a.protocol == "tcp" and a.option not in sockopts.TCP_OPTIONS else None)
+def sockopt(run, step, deadline):
+    proc, want = run.actor(step), step.a.n
+    seen = []
+
+    def check():
+        seen[:] = [s for s in sockopts.bound_sockets(proc.proc.pid)
+                   if s.protocol == step.a.protocol and sockopts.on_port(s.port, step.a.port)]
+        return None if [s.options[step.a.option] for s in seen] == [want] else "differs"
+    run.poll(deadline, check)
+    run.timeline.add(step.actor, "socket", "%s port %d: %s" % (
+        step.a.protocol, step.a.port, "; ".join(str(s.options) for s in seen) or "none"))
+    if [s.options[step.a.option] for s in seen] != [want]:
+        raise StepFailed("%s's %s socket on port %d: wrong %s" % (step.actor, step.a.protocol, step.a.port,
+                                                                  step.a.option),
+                         expected="%s %d" % (step.a.option, want),
+                         actual=" ".join("%s %d" % (step.a.option, s.options[step.a.option]) for s in seen)
+                         or "no such socket")

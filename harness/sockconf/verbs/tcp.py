@@ -122,18 +122,20 @@ def tcp_state(run, step, deadline):
                          actual=" ".join(states) or "none")
 
 
+def listen_backlogs(ns, port):
+    """The listen() backlogs of the sockets listening on PORT in namespace NS (ss's Send-Q)."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :%d" % port],
+                         capture_output=True, text=True, timeout=SS_TIMEOUT).stdout
+    return [int(line.split()[2]) for line in out.splitlines() if line.split()[:1] == ["LISTEN"]]
+
+
 @verb("backlog", "HOST:host PORT:port N:count", "label",
       "the socket listening on PORT of HOST has the `listen()` backlog N (ss's Send-Q)", checks=True)
 def backlog(run, step, deadline):
-    def backlogs():
-        out = subprocess.run(["ip", "netns", "exec", run.topo.ns(step.a.host), "ss", "-Hltn",
-                              "sport = :%d" % step.a.port], capture_output=True, text=True,
-                             timeout=SS_TIMEOUT).stdout
-        return [int(line.split()[2]) for line in out.splitlines() if line.split()[:1] == ["LISTEN"]]
     found = []
 
     def check():
-        found[:] = backlogs()
+        found[:] = listen_backlogs(run.topo.ns(step.a.host), step.a.port)
         return None if found else "none"
     run.poll(deadline, check)
     run.timeline.add("harness", "tcp", "host %s port %d listen backlogs %s" % (step.a.host, step.a.port, found))
