@@ -13,6 +13,7 @@ from sockconf.hosts.sockopts import ephemeral_ports
 from sockconf.language.notation import mark_line, quote
 
 QUIET_DEFAULT = 1.0    # verbs/observe.py's default window
+TIME_TOLERANCE = 1.0   # seconds: when a timed ending may differ from the reference's (a 15 s timeout is not one of 13.5)
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,15 @@ def concrete_steps(observation):
             out += ["%s  sockopt %s %d %s %d" % (actor, seen["protocol"], 0 if picked else seen["port"], name, value)
                     for name, value in sorted(seen["options"].items())]
         return out
+    if kind == "processes":
+        return ["%s  tree %d" % (actor, observation["count"])]
     if kind == "ending":
         if observation["status"] is None:
             return ["%s  running for=%g" % (actor, observation["wait"]), "%s  signal KILL" % actor,
                     "%s  exit -9" % actor]
-        return ["%s  exit %d" % (actor, observation["status"])]
+        timed = "" if observation.get("after") is None else " at=%.1f+-%g from=%s" % (
+            observation["after"], TIME_TOLERANCE, observation["since"])
+        return ["%s  exit %d%s" % (actor, observation["status"], timed)]
     raise ValueError("unknown observation %r" % kind)
 
 

@@ -9,6 +9,7 @@ import time
 from sockconf.hosts import procfs, sockopts
 from sockconf.language.argtypes import CALL_NAMES
 from sockconf.language.registry import verb
+from sockconf.verbs.proc import tree
 from sockconf.verbs.tcp import listen_backlogs
 
 QUIET_DEFAULT = 1.0
@@ -40,17 +41,19 @@ def take_datagrams(run, step, deadline):
 
 
 @verb("ending", "", "program", "how X ends: its exit status within `for=S` seconds; if still running, "
-      "then SIGKILL (nothing it prints after the observation depends on how the run is torn down)",
-      options="for:seconds", observes=True)
+      "then SIGKILL (nothing it prints after the observation depends on how the run is torn down); "
+      "with `since=MARK`, also when it ended after MARK", options="for:seconds since:mark", observes=True)
 def ending(run, step, deadline):
     proc, wait = run.actor(step), step.opts.get("for", QUIET_DEFAULT)
-    got = proc.wait_exit(min(deadline, time.monotonic() + wait))
+    got = proc.wait_exit(time.monotonic() + wait)        # for= is the wait, also past the step's within=
     if got is None:
         proc.signal(signal.SIGKILL)
-        proc.wait_exit(deadline + KILL_WAIT)
+        proc.wait_exit(time.monotonic() + KILL_WAIT)
     proc.drain()
+    since = step.opts.get("since")
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "ending",
-                             "status": None if got is None else got[0], "wait": wait})
+                             "status": None if got is None else got[0], "wait": wait, "since": since,
+                             "after": None if got is None or since is None else got[1] - run.marks[since]})
 
 
 @verb("waiting", "", "program", "what X waits in: /proc/PID/syscall read until two readings %g s apart " % SETTLE +
@@ -83,3 +86,18 @@ def sockets(run, step, deadline):
         found.append(seen)
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "sockets",
                              "host": proc.host, "sockets": found})
+
+
+@verb("processes", "", "program", "how many processes X's tree has (zombies not counted): read until two "
+      "readings %g s apart agree, for at most `for=S` seconds" % (SETTLE * 4), options="for:seconds", observes=True)
+def processes(run, step, deadline):
+    proc = run.actor(step)
+    until = min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT))
+    seen = len(tree(proc)[0])
+    while time.monotonic() < until:
+        time.sleep(SETTLE * 4)
+        again = len(tree(proc)[0])
+        if again == seen:
+            break
+        seen = again
+    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "processes", "count": seen})

@@ -60,7 +60,7 @@ def zombies(run, step, deadline):
 
 
 @verb("gone", "", "program", "every process seen in X's tree by an earlier step has ended (no orphans)",
-      after="tree zombies holds distinct-holders accepting kill-worker", checks=True)
+      after="tree zombies holds distinct-holders accepting kill-worker processes", checks=True)
 def gone(run, step, deadline):
     proc = run.actor(step)
     left = run.poll(deadline, lambda: [p for p in proc.seen_pids if os.path.exists("/proc/%d" % p)
