@@ -101,14 +101,16 @@ soak: all
 	$(SOCKCONF) soak $(if $(RUNS),--runs $(RUNS)) $(if $(IMPL),--impl $(IMPL))
 
 # Every subfolder of SUBMISSIONS is an implementation; JOBS at once, SHARD=i/N a share of them.
-# Writes build/grade/: results.json, grades.csv, index.html, impl/NAME.html.
+# Writes build/grade/: results.json, grades.csv, index.html, impl/NAME.html, gradescope/NAME.json
+# (Gradescope's autograder results; WEIGHTS=FILE gives points per case).
 grade: $(if $(NODEPS),,deps) all
 	$(SOCKCONF) grade run '$(SUBMISSIONS)' $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
-	  $(if $(CASE),--case '$(CASE)') $(if $(OUT),--out '$(OUT)') $(if $(EXPLORE),--explore $(EXPLORE)) $(if $(SEED),--seed $(SEED))
+	  $(if $(CASE),--case '$(CASE)') $(if $(OUT),--out '$(OUT)') $(if $(EXPLORE),--explore $(EXPLORE)) $(if $(SEED),--seed $(SEED)) \
+	  $(if $(WEIGHTS),--weights '$(WEIGHTS)')
 
 # Combine the build/grade folders of several shares (SHARDS="DIR1 DIR2 ...") into build/grade/.
 grade-merge:
-	$(SOCKCONF) grade merge $(if $(OUT),--out '$(OUT)') $(SHARDS)
+	$(SOCKCONF) grade merge $(if $(OUT),--out '$(OUT)') $(if $(WEIGHTS),--weights '$(WEIGHTS)') $(SHARDS)
 
 bench: all
 	$(SOCKCONF) bench

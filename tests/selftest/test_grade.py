@@ -105,7 +105,44 @@ def test_the_html_pages_hold_every_implementation_and_case(graded):
     assert "<svg" in page and 'class="failing-step"' in page and "FAILED step %s: cli" % line in page
 
 
+def gradescope_file(out, name):
+    with open(out / "gradescope" / (name + ".json")) as f:
+        return json.load(f)
+
+
+def test_gradescope_results_follow_its_schema_with_failures_first(graded):
+    from sockconf.reports import gradescope
+    _, out, doc = graded
+    for impl in doc["implementations"]:
+        results.validate(gradescope_file(out, impl["name"]), gradescope.SCHEMA)
+    reference = gradescope_file(out, "reference")
+    assert reference["score"] == 3.0 and all(t["status"] == "passed" for t in reference["tests"])
+    refused = gradescope_file(out, "mutant-tcpclient-refused-exit-1")
+    first = refused["tests"][0]                     # what is wrong comes first
+    assert (first["name"], first["status"], first["score"], first["max_score"]) == (
+        "tcp-client-refused [tutorial]", "failed", 0.0, 1.0), first
+    assert "exit 255" in first["output"] and refused["score"] == 2.0
+    assert "tutorial cases passed: 2/3" in refused["output"]
+
+
+def test_gradescope_points_come_from_the_weights_file(graded, tmp_path):
+    _, out, _ = graded
+    weights = tmp_path / "weights"
+    weights.write_text("# the refused client counts double\ntcp-client-refused   2\ntcp-echo* 0.5\n")
+    merged = tmp_path / "merged"
+    proc = subprocess.run(["make", "-s", "grade-merge", "OUT=%s" % merged, "SHARDS=%s" % out, "WEIGHTS=%s" % weights],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    tests = {t["name"]: t for t in gradescope_file(merged, "reference")["tests"]}
+    assert tests["tcp-client-refused [tutorial]"]["max_score"] == 2.0
+    assert tests["tcp-echo [tutorial]"]["max_score"] == 0.5
+    assert tests["tcp-server-exact-bytes [tutorial]"]["max_score"] == 1.0      # no rule: the default
+    assert gradescope_file(merged, "reference")["score"] == 3.5
+
+
 @pytest.mark.parametrize("args, message", [
+    (["SUBMISSIONS=%s" % ROOT + "/tests", "WEIGHTS=/nonexistent"], "WEIGHTS=/nonexistent: No such file"),
+    (["SUBMISSIONS=%s" % ROOT + "/tests", "WEIGHTS=%s" % ROOT + "/Makefile"], "expected `PATTERN POINTS`"),
     (["SUBMISSIONS=/nonexistent"], "SUBMISSIONS=/nonexistent: no such folder"),
     (["SUBMISSIONS=%s" % ROOT + "/tests/cases"], "has no subfolder"),
     (["SUBMISSIONS=%s" % ROOT + "/tests", "SHARD=3/2"], "SHARD=3/2: i must be from 1 to N"),

@@ -1,7 +1,8 @@
 """make grade: every subfolder of SUBMISSIONS is one implementation, run in
 isolation (a sockconf run of its own: its own run id, prefix, topologies and
 limits), JOBS at once; the outputs go to build/grade/ (results.json,
-grades.csv, index.html, impl/NAME.html).
+grades.csv, index.html, impl/NAME.html, gradescope/NAME.json: Gradescope's
+autograder results, points per case from --weights FILE).
 
   python3 -m sockconf grade run SUBMISSIONS [--jobs N] [--shard i/N] [--case 'PATTERN ...'] [--out DIR]
                                            [--explore N [--seed S]]
@@ -27,6 +28,7 @@ import time
 from sockconf.paths import REPORTS, ROOT, SELF
 from sockconf.verdicts import Verdict
 
+from sockconf.reports import gradescope
 from sockconf.reports import pages
 from sockconf.reports import results
 import sockconf.verbs  # noqa: F401  (registers the verbs that cases are checked against)
@@ -195,15 +197,25 @@ def error_records(name, entry, cases, case_patterns):
                                   "reason": entry["error"], "duration": 0.0}, None, None) for c in cases]
 
 
-def write_outputs(doc, out_dir):
+def write_outputs(doc, out_dir, rules):
     results.write(doc, os.path.join(out_dir, "results.json"))
     results.write_csv(doc, os.path.join(out_dir, "grades.csv"))
+    gradescope.write_all(doc, out_dir, rules)
     pages.write_all(doc, out_dir)
+
+
+def weight_rules(path):
+    """The rules of the weights file PATH (none: the defaults); a bad file ends the command with exit 2."""
+    try:
+        return gradescope.read_weights(path) if path else []
+    except gradescope.WeightsError as exc:
+        die("WEIGHTS=%s" % exc)
 
 
 def cmd_run(args):
     if args.explore is not None and args.explore < 1:
         die("EXPLORE=%d: at least 1 scenario per program" % args.explore)
+    rules = weight_rules(args.weights)
     names = share(submissions(args.submissions), parse_shard(args.shard) if args.shard else None)
     try:
         cases = load_all()
@@ -229,13 +241,14 @@ def cmd_run(args):
     implementations.sort(key=lambda e: e["name"])
     doc = results.document(implementations, sorted(records, key=lambda r: (r["implementation"], r["case"], r["variant"])),
                            args.shard)
-    write_outputs(doc, out_dir)
+    write_outputs(doc, out_dir, rules)
     print("grade: %d implementations in %.1f s: %s" % (len(names), time.monotonic() - started,
                                                         os.path.relpath(os.path.join(out_dir, "index.html"))))
 
 
 def cmd_merge(args):
     """Combine the build/grade folders of several shares into one."""
+    rules = weight_rules(args.weights)
     out_dir = os.path.abspath(args.out)
     docs = []
     for shard_dir in args.shards:
@@ -254,7 +267,7 @@ def cmd_merge(args):
     doc = results.document(sorted((i for d in docs for i in d["implementations"]), key=lambda e: e["name"]),
                            sorted((r for d in docs for r in d["results"]),
                                   key=lambda r: (r["implementation"], r["case"], r["variant"])), None)
-    write_outputs(doc, out_dir)
+    write_outputs(doc, out_dir, rules)
     print("grade: merged %d shares, %d implementations -> %s" % (len(docs), len(names), os.path.relpath(out_dir)))
 
 
@@ -269,8 +282,10 @@ def main(argv=None):
     run.add_argument("--out", default=OUT)
     run.add_argument("--explore", type=int, metavar="N", help="also explore each implementation, N scenarios per program")
     run.add_argument("--seed", type=int, default=1, help="the exploration's seed")
+    run.add_argument("--weights", help="points per case for Gradescope's results.json (reports/gradescope.py)")
     merge = sub.add_parser("merge")
     merge.add_argument("--out", default=OUT)
+    merge.add_argument("--weights", help="points per case for Gradescope's results.json")
     merge.add_argument("shards", nargs="+")
     args = parser.parse_args(argv)
     {"run": cmd_run, "merge": cmd_merge}[args.cmd](args)
