@@ -78,12 +78,15 @@ def test_grades_blame_only_the_program_that_failed(graded):
         rows = {r["implementation"]: r for r in csv.DictReader(f)}
     assert list(rows) == sorted(list(KNOWN) + ["empty"])
     port = rows["mutant-tcpserver-port-3112"]
-    assert port["tcpclient"] == "2/2" and port["tcpserver"] == "0/2", port
+    assert port["tcpclient tutorial"] == "2/2" and port["tcpserver tutorial"] == "0/2", port
     assert port["tutorial"] == "1/3" and port["together"] == "0/1", port
     refused = rows["mutant-tcpclient-refused-exit-1"]
-    assert refused["tcpserver"] == "2/2" and refused["tcpclient"] == "1/2", refused
+    assert refused["tcpserver tutorial"] == "2/2" and refused["tcpclient tutorial"] == "1/2", refused
+    assert refused["tcpclient spec"] == "-", refused           # no spec case among CASES ran
     assert rows["reference"]["tutorial"] == "3/3" and rows["python-alt"]["tutorial"] == "3/3"
-    assert rows["hostile-hangs"]["tcpclient"] == "-"
+    # hostile-hangs provides a tcpserver only: its tcpclient is not provided, not failed
+    assert rows["hostile-hangs"]["tcpclient tutorial"] == "not provided"
+    assert rows["hostile-hangs"]["tcpserver tutorial"] == "0/2"
     doc = json.load(open(out / "results.json"))
     echo = next(r for r in doc["results"] if r["implementation"] == "mutant-tcpserver-port-3112"
                 and (r["case"], r["variant"]) == ("tcp-echo", "impl"))

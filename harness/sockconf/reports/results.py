@@ -133,17 +133,24 @@ def fraction(runs):
     return "%d/%d" % (sum(1 for r in ran if r["verdict"] == Verdict.PASS), len(ran)) if ran else "-"
 
 
-def program_score(records, program):
-    """PROGRAM's figure: the runs where it alone was under test (blame's rule)."""
-    return fraction(blame.per_program(records, program))
+NOT_PROVIDED = "not provided"
+
+
+def program_score(impl, records, program, checks):
+    """PROGRAM's figure over the cases of kind CHECKS: the runs where it alone was under test (blame's
+    rule), or NOT_PROVIDED when IMPL has no such program (told apart from a program that failed)."""
+    if not impl["programs"].get(program):
+        return NOT_PROVIDED
+    return fraction([r for r in blame.per_program(records, program) if r["checks"] == checks])
 
 
 def together_score(records):
     return fraction(blame.together(records))
 
 
-CSV_HEADER = ["implementation", "tutorial", "spec"] + list(PROGRAMS) + ["together", "pair_only_failures",
-                                                                       "wall_seconds"]
+CSV_HEADER = (["implementation", "tutorial", "spec"]
+              + ["%s %s" % (p, checks) for p in PROGRAMS for checks in ("tutorial", "spec")]
+              + ["together", "pair_only_failures", "wall_seconds"])
 
 
 def grade_rows(doc):
@@ -152,7 +159,7 @@ def grade_rows(doc):
     for impl in doc["implementations"]:
         mine = records[impl["name"]]
         rows.append([impl["name"], score(mine, "tutorial"), score(mine, "spec")]
-                    + [program_score(mine, p) for p in PROGRAMS]
+                    + [program_score(impl, mine, p, checks) for p in PROGRAMS for checks in ("tutorial", "spec")]
                     + [together_score(mine), sum(1 for r in mine if r["pair_only"]), "%.1f" % impl["wall_seconds"]])
     return rows
 
