@@ -18,7 +18,7 @@ LIB      := src/sockutil.c src/sockutil.h src/design.c src/design.h
 BIN      := build/bin
 SANBIN   := build/sanitize/bin
 
-.PHONY: all sanitize unit conformance check clean deps cases bench mutants selftest lab soak grade grade-merge explore
+.PHONY: all sanitize unit conformance check clean deps deps-run deps-grade deps-bench deps-check cases bench mutants selftest lab soak grade grade-merge explore
 .DEFAULT_GOAL := all
 
 LAUNCHER := build/launch/sockconf-launch
@@ -52,7 +52,7 @@ unit: build/unit/test_sockutil
 	unshare --net ./build/unit/test_sockutil
 
 # Installs what is missing (apt-get, idempotent; NODEPS=1 skips it), builds, runs the suite.
-conformance: $(if $(NODEPS),,deps) all
+conformance: $(if $(NODEPS),,deps-run) all
 	$(SOCKCONF) run $(if $(IMPL),--impl $(IMPL)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict) \
 	  $(if $(CASES),--cases '$(CASES)') $(if $(LF),--last-failed) $(if $(PCAP),--pcap) \
 	  $(if $(LIMITS),--limits '$(LIMITS)') $(if $(PROGRAM_PATH),--path '$(PROGRAM_PATH)') \
@@ -61,12 +61,17 @@ conformance: $(if $(NODEPS),,deps) all
 
 # Generated scenarios run on the reference and on IMPL, compared: EXPLORE=N scenarios per program,
 # SEED=S, PROGRAM="tcpserver ..."; each difference is written as a case under build/explore/findings.
-explore: $(if $(NODEPS),,deps) all
+explore: $(if $(NODEPS),,deps-run) all
 	$(SOCKCONF) explore $(if $(IMPL),--impl $(IMPL)) $(if $(EXPLORE),--examples $(EXPLORE)) $(if $(SEED),--seed $(SEED)) \
 	  $(if $(PROGRAM),--programs '$(PROGRAM)') $(if $(LIMITS),--limits '$(LIMITS)') $(if $(CHECKS),--checks '$(CHECKS)')
 
+# What each target installs (ci/install-deps.sh): run for conformance and explore, grade, bench, and
+# everything for check; `make deps` installs everything.
 deps:
-	@sh ci/install-deps.sh
+	@sh ci/install-deps.sh check
+
+deps-run deps-grade deps-bench deps-check:
+	@sh ci/install-deps.sh $(patsubst deps-%,%,$@)
 
 cases:
 	@$(SOCKCONF) list $(if $(CASES),--cases '$(CASES)')
@@ -78,7 +83,7 @@ lab: all
 # The project's own tests: unit tests, the suite on the plain and on the
 # sanitizer build and on a second implementation (tests/alt, Python), the
 # harness's self-checks and the mutants.
-check: $(if $(NODEPS),,deps) unit all sanitize
+check: $(if $(NODEPS),,deps-check) unit all sanitize
 	$(SOCKCONF) run --label plain
 	# AddressSanitizer maps terabytes of shadow memory: no address-space limit there
 	$(SOCKCONF) run --impl $(SANBIN) --strict --label sanitize --limits as=unlimited
@@ -103,7 +108,7 @@ soak: all
 # Every subfolder of SUBMISSIONS is an implementation; JOBS at once, SHARD=i/N a share of them.
 # Writes build/grade/: results.json, grades.csv, index.html, impl/NAME.html, gradescope/NAME.json
 # (Gradescope's autograder results; WEIGHTS=FILE gives points per case).
-grade: $(if $(NODEPS),,deps) all
+grade: $(if $(NODEPS),,deps-grade) all
 	$(SOCKCONF) grade run '$(SUBMISSIONS)' $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
 	  $(if $(CASE),--case '$(CASE)') $(if $(OUT),--out '$(OUT)') $(if $(EXPLORE),--explore $(EXPLORE)) $(if $(SEED),--seed $(SEED)) \
 	  $(if $(WEIGHTS),--weights '$(WEIGHTS)')
@@ -112,7 +117,7 @@ grade: $(if $(NODEPS),,deps) all
 grade-merge:
 	$(SOCKCONF) grade merge $(if $(OUT),--out '$(OUT)') $(if $(WEIGHTS),--weights '$(WEIGHTS)') $(SHARDS)
 
-bench: all
+bench: $(if $(NODEPS),,deps-bench) all
 	$(SOCKCONF) bench
 
 clean:

@@ -106,6 +106,9 @@ def test_the_html_pages_hold_every_implementation_and_case(graded):
                    and r["case"] == "tcp-client-refused")
     line = failing["step"].rsplit(":", 1)[1]
     assert "<svg" in page and 'class="failing-step"' in page and "FAILED step %s: cli" % line in page
+    hangs = (out / "impl" / "hostile-hangs.html").read_text()       # a tcpserver only
+    assert "not provided (their cases are skipped): select tcpclient udpserver" in hangs
+    assert hangs.index('id="failures"') < hangs.index('id="passed"')
 
 
 def gradescope_file(out, name):
@@ -212,6 +215,15 @@ def test_the_matrix_and_a_sequence_chart_in_a_real_browser(graded):
         assert once in (sorted(rows), sorted(rows, reverse=True)) and twice == once[::-1], (once, twice)
         driver.save_screenshot(os.path.join(SCREENSHOTS, "index.png"))
         driver.find_element(By.LINK_TEXT, "mutant-tcpclient-refused-exit-1").click()
+        # what is wrong comes first: the summary per program, then the failure; the passes are folded
+        summary = [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#summary tbody tr")]
+        assert "tcpclient 1/2 -" in summary and "tcpserver 2/2 -" in summary, summary
+        first = driver.find_elements(By.TAG_NAME, "h3")[0]
+        assert first.text == "tcp-client-refused / impl: fail" and first.is_displayed(), first.text
+        passed = driver.find_element(By.ID, "passed")
+        assert passed.get_attribute("open") is None
+        folded = passed.find_elements(By.TAG_NAME, "h3")
+        assert folded and not [h for h in folded if driver.execute_script("return arguments[0].checkVisibility()", h)]
         step = driver.find_element(By.CSS_SELECTOR, "#tcp-client-refused ~ details g.failing-step")
         assert step.is_displayed() and "FAILED step" in step.get_attribute("textContent")
         driver.execute_script("arguments[0].scrollIntoView()", step)

@@ -181,6 +181,25 @@ def test_without_subordinate_ids_a_rootless_run_is_refused_in_one_line():
     assert "sockconf: cannot run without root: /etc/subuid gives nobody no block" in proc.stderr, proc.stderr
 
 
+@pytest.mark.parametrize("sysctl, value, says", [
+    ("kernel/apparmor_restrict_unprivileged_userns", "1", "AppArmor restricts unprivileged user namespaces"),
+    ("kernel/unprivileged_userns_clone", "0", "switched off"),
+    ("user/max_user_namespaces", "0", "no user namespace is allowed"),
+])
+def test_a_kernel_that_restricts_user_namespaces_is_named_with_what_to_do(tmp_path, sysctl, value, says):
+    # Ubuntu's AppArmor lets unshare make a user namespace without capabilities: the probe would pass
+    # and the run fail later, so the sysctls are read first (the host's own are never changed here)
+    from sockconf.hosts import rootless
+    assert rootless.userns_restriction(str(tmp_path)) is None             # a kernel without these sysctls
+    (tmp_path / sysctl).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / sysctl).write_text({"0": "1", "1": "0"}[value] + "\n")      # allowed
+    assert rootless.userns_restriction(str(tmp_path)) is None
+    (tmp_path / sysctl).write_text(value + "\n")
+    reason = rootless.userns_restriction(str(tmp_path))
+    assert reason.startswith(sysctl.replace("/", ".") + " = " + value + ": ") and says in reason, reason
+    assert "sysctl -w" in reason and "\n" not in reason
+
+
 def test_a_user_who_is_not_root_gets_the_same_verdicts(unprivileged_user):
     name, tree = unprivileged_user
     before = host_state()

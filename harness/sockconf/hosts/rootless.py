@@ -40,6 +40,35 @@ def _subordinate_count(path, user, uid):
     return 0
 
 
+# sysctl (under /proc/sys) -> (the value that forbids an unprivileged user namespace, what to do)
+RESTRICTIONS = {
+    # Ubuntu 23.10 and later: creating one is allowed, but it holds no capability unless an AppArmor
+    # profile allows it, so the run would fail later and less clearly
+    "kernel/apparmor_restrict_unprivileged_userns": (
+        "1", "AppArmor restricts unprivileged user namespaces (Ubuntu): as root, `sysctl -w "
+             "kernel.apparmor_restrict_unprivileged_userns=0`, or give /usr/bin/unshare an AppArmor profile "
+             "with `userns,`; or run as root"),
+    "kernel/unprivileged_userns_clone": (
+        "0", "unprivileged user namespaces are switched off: as root, `sysctl -w kernel.unprivileged_userns_clone=1`"
+             "; or run as root"),
+    "user/max_user_namespaces": (
+        "0", "no user namespace is allowed: as root, `sysctl -w user.max_user_namespaces=15000`; or run as root"),
+}
+
+
+def userns_restriction(sysctl_root="/proc/sys"):
+    """What a sysctl under SYSCTL_ROOT says against a rootless run, and what to do; None when nothing does."""
+    for name, (forbidding, advice) in RESTRICTIONS.items():
+        try:
+            with open(os.path.join(sysctl_root, name)) as f:
+                value = f.read().strip()
+        except OSError:
+            continue                       # not this kernel's: it does not restrict
+        if value == forbidding:
+            return "%s = %s: %s" % (name.replace("/", "."), value, advice)
+    return None
+
+
 def why_not():
     """Why this user cannot run the suite rootless here, or None."""
     uid = os.geteuid()
@@ -54,6 +83,9 @@ def why_not():
         if _subordinate_count(path, user, uid) < MIN_SUBORDINATE_IDS:
             return ("%s gives %s no block of %d ids: as root, usermod --add-subuids 100000-165535 "
                     "--add-subgids 100000-165535 %s" % (path, user, MIN_SUBORDINATE_IDS, user))
+    restricted = userns_restriction()
+    if restricted:
+        return restricted
     probe = subprocess.run(UNSHARE[:4] + ["true"], capture_output=True, text=True, timeout=20)
     if probe.returncode != 0:
         return "the kernel refuses a user namespace (%s)" % (probe.stderr.strip().splitlines() or ["?"])[-1]

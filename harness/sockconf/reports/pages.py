@@ -1,28 +1,25 @@
 """index.html (implementations x cases, grouped by program, sortable) and
-one page per implementation (verdicts, diffs, sequence charts) from
-results.json.  Everything is in the files: no network fetches."""
-import html
+one page per implementation (a summary per program, the failures first
+with their diffs and sequence charts, the passes folded) from
+results.json, through the Jinja2 templates beside this file.  Everything
+is in the files: no network fetches."""
 import json
 import os
 
+import jinja2
+
+from sockconf.catalogue import PROGRAMS
 from sockconf.reports import msc
 from sockconf.reports import results
 from sockconf.verdicts import FAILURES, Verdict
 
-STYLE = """body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:2px 4px;font-size:12px}th{background:#eee;cursor:pointer}
-.pass{background:#abebc6}.fail{background:#f5b7b1}.spec-fail{background:#fad7a0}.skipped{background:#eaeded}
-.error{background:#d7bde2}a{color:inherit;text-decoration:none}pre{background:#f8f8f8;padding:4px}
-th.case{writing-mode:vertical-rl;font-weight:normal}.failing-step text{font-weight:bold}"""
-SORT_JS = """function sortBy(n){var t=document.getElementById('matrix'),b=t.tBodies[0],r=[].slice.call(b.rows);
-var d=t.getAttribute('data-dir')==='1'?-1:1;t.setAttribute('data-dir',d===1?'1':'0');
-r.sort(function(x,y){var a=x.cells[n].getAttribute('data-key')||x.cells[n].textContent,
-c=y.cells[n].getAttribute('data-key')||y.cells[n].textContent;var p=parseFloat(a),q=parseFloat(c);
-if(!isNaN(p)&&!isNaN(q))return d*(p-q);return d*a.localeCompare(c);});r.forEach(function(e){b.appendChild(e);});}"""
 # Verdicts from the worst; a verdict's value is also its CSS class.
 ORDER = (Verdict.FAIL, Verdict.ERROR, Verdict.SPEC_FAIL, Verdict.SKIPPED, Verdict.PASS)
-LETTERS = {Verdict.PASS: "&#10003;", Verdict.FAIL: "F", Verdict.ERROR: "E", Verdict.SPEC_FAIL: "S",
-           Verdict.SKIPPED: "&ndash;"}
+LETTERS = {Verdict.PASS: "\u2713", Verdict.FAIL: "F", Verdict.ERROR: "E", Verdict.SPEC_FAIL: "S",
+           Verdict.SKIPPED: "\u2013"}
+ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                                              "templates")),
+                                 autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True)
 
 
 def worst(verdicts):
@@ -55,87 +52,69 @@ def fraction_key(text):
     return text.split("/")[0] if "/" in text else "-1"
 
 
+def render(template, **values):
+    return ENVIRONMENT.get_template(template).render(**values)
+
+
 def index(doc, records):
-    """RECORDS: results.by_implementation(doc)."""
+    """The matrix; RECORDS: results.by_implementation(doc)."""
     groups = case_groups(doc)
-    head = ['<th onclick="sortBy(0)">implementation</th>', '<th onclick="sortBy(1)">tutorial</th>',
-            '<th onclick="sortBy(2)">spec</th>']
-    group_row = ['<th colspan="3"></th>'] + ['<th colspan="%d">%s</th>' % (len(c), html.escape(g)) for g, c in groups]
-    n = 3
-    for _, cases in groups:
-        for case, checks in cases:
-            head.append('<th class="case" onclick="sortBy(%d)" title="%s">%s</th>' % (n, checks, html.escape(case)))
-            n += 1
+    columns = [{"name": case, "checks": checks} for _, cases in groups for case, checks in cases]
     rows = []
     for impl in doc["implementations"]:
         mine = records[impl["name"]]
-        page = page_name(impl["name"])
         tutorial, spec = results.score(mine, "tutorial"), results.score(mine, "spec")
-        cells = ['<td><a href="%s">%s</a></td>' % (page, html.escape(impl["name"])),
-                 '<td data-key="%s">%s</td>' % (fraction_key(tutorial), tutorial),
-                 '<td data-key="%s">%s</td>' % (fraction_key(spec), spec)]
-        for _, cases in groups:
-            for case, _ in cases:
-                verdict = worst({r["verdict"] for r in mine if r["case"] == case})
-                cells.append('<td class="%s" data-key="%d" title="%s: %s"><a href="%s#%s">%s</a></td>' % (
-                    verdict, ORDER.index(verdict), html.escape(case), verdict, page, html.escape(case),
-                    LETTERS[verdict]))
-        rows.append('<tr class="impl">%s</tr>' % "".join(cells))
-    return page_html("sockconf: %d implementations" % len(doc["implementations"]), [
-        "<h1>sockconf conformance matrix</h1>",
-        "<p>suite %s, %s; %d implementations x %d cases. Click a column to sort; a cell links to its detail.</p>" % (
-            html.escape(doc["suite"]["version"]), html.escape(doc["generated"]), len(doc["implementations"]),
-            sum(len(c) for _, c in groups)),
-        '<table id="matrix"><thead><tr>%s</tr><tr>%s</tr></thead><tbody>%s</tbody></table>' % (
-            "".join(group_row), "".join(head), "\n".join(rows)),
-        "<p>&#10003; pass, F fail, S spec-fail (a spec case, not counted without STRICT=1), &ndash; skipped "
-        "(not provided), E error (the run could not be made).</p>"], script=SORT_JS)
+        cells = []
+        for column in columns:
+            verdict = worst({r["verdict"] for r in mine if r["case"] == column["name"]})
+            cells.append({"case": column["name"], "verdict": verdict, "key": ORDER.index(verdict),
+                          "letter": LETTERS[verdict]})
+        rows.append({"name": impl["name"], "page": page_name(impl["name"]), "tutorial": tutorial, "spec": spec,
+                     "tutorial_key": fraction_key(tutorial), "spec_key": fraction_key(spec), "cells": cells})
+    return render("index.html", title="sockconf: %d implementations" % len(doc["implementations"]),
+                  version=doc["suite"]["version"], generated=doc["generated"], groups=groups, columns=columns,
+                  rows=rows, case_count=len(columns))
 
 
-def page_html(title, body, script=""):
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title><style>%s</style>%s</head>"
-            "<body>%s</body></html>\n" % (html.escape(title), STYLE, "<script>%s</script>" % script if script else "",
-                                        "\n".join(body)))
-
-
-def variant_section(r, out_dir):
-    parts = ['<h3 class="%s">%s / %s: %s</h3>' % (r["verdict"], html.escape(r["case"]), html.escape(r["variant"]),
-                                                   r["verdict"])]
-    if r["blamed"] or r["pair_only"]:
-        parts.append("<p>blamed on: %s</p>" % ("the pair only" if r["pair_only"] else html.escape(" ".join(r["blamed"]))))
-    if r["step"]:
-        parts.append('<p class="failed-step">failed step %s: <code>%s</code></p>' % (
-            html.escape(r["step"]), html.escape(r.get("message") or "")))
-    if r["expected"] is not None or r["actual"] is not None:
-        parts.append("<pre>expected: %s\nactual:   %s</pre>" % (html.escape(r["expected"] or "-"),
-                                                               html.escape(r["actual"] or "-")))
-    for t in r["transcripts"]:
-        parts.append("<p>transcript of %s differs:</p><pre>%s</pre>" % (html.escape(t["actor"]),
-                                                                       html.escape("\n".join(t["diff"]))))
-    if r["reason"] and r["verdict"] in (Verdict.SKIPPED, Verdict.ERROR):
-        parts.append("<p>%s</p>" % html.escape(r["reason"]))
-    if r["rerun"]:
-        parts.append("<p>rerun: <code>%s</code></p>" % html.escape(r["rerun"]))
+def variant_view(r, out_dir):
+    """What the page shows of one record: its fields, the reason in one line, and its chart."""
     detail = r.get("detail")
+    chart = None
     if detail and os.path.exists(os.path.join(out_dir, detail)):
         with open(os.path.join(out_dir, detail)) as f:
             chart = msc.svg(json.load(f))
-        parts.append("<details%s><summary>sequence chart</summary>%s</details>" % (
-            " open" if r["verdict"] in FAILURES else "", chart))
-    return "\n".join(parts)
+    return dict(r, chart=chart, open=r["verdict"] in FAILURES,
+                reason_line=r["reason"] if r["verdict"] != Verdict.PASS and r["reason"] else "",
+                blamed_text="the pair only" if r["pair_only"] else " ".join(r["blamed"]))
+
+
+def program_rows(impl, mine):
+    """Per program the implementation provides: tutorial and spec runs passed (results.program_score)."""
+    return [{"name": p, "tutorial": results.program_score(impl, mine, p, "tutorial"),
+             "spec": results.program_score(impl, mine, p, "spec")}
+            for p in PROGRAMS if impl["programs"].get(p)]
 
 
 def implementation_page(impl, mine, out_dir):
-    """The page of implementation IMPL, whose records are MINE."""
-    body = ['<p><a href="../index.html">all implementations</a></p>',
-            "<h1>%s</h1>" % html.escape(impl["name"]),
-            "<p>tutorial %s, spec %s; %.1f s wall, %.1f CPU s%s</p>" % (
-                results.score(mine, "tutorial"), results.score(mine, "spec"), impl["wall_seconds"],
-                impl["cpu_seconds"], "; error: " + html.escape(impl["error"]) if impl["error"] else "")]
-    for case in sorted({r["case"] for r in mine}):
-        body.append('<h2 id="%s">%s</h2>' % (html.escape(case), html.escape(case)))
-        body.extend(variant_section(r, out_dir) for r in mine if r["case"] == case)
-    return page_html("sockconf: %s" % impl["name"], body)
+    """The page of implementation IMPL, whose records are MINE: a summary per program, then the failures
+    (the worst first), then the passes folded; the programs not provided in one line."""
+    by_case = {}
+    for r in sorted(mine, key=lambda r: (r["case"], r["variant"])):
+        by_case.setdefault(r["case"], []).append(r)
+    failures, passed = [], []
+    for case, runs in by_case.items():
+        verdicts = {r["verdict"] for r in runs}
+        shown = [variant_view(r, out_dir) for r in runs if r["verdict"] != Verdict.SKIPPED]
+        if verdicts & {Verdict.FAIL, Verdict.ERROR, Verdict.SPEC_FAIL}:
+            failures.append((ORDER.index(worst(verdicts)), case, shown))
+        elif shown:
+            passed.append((case, shown))
+    failures = [(case, shown) for _, case, shown in sorted(failures)]
+    return render("implementation.html", title="sockconf: %s" % impl["name"], name=impl["name"],
+                  tutorial=results.score(mine, "tutorial"), spec=results.score(mine, "spec"),
+                  wall=impl["wall_seconds"], cpu=impl["cpu_seconds"], error=impl["error"],
+                  programs=program_rows(impl, mine), failures=failures, passed=passed,
+                  not_provided=[p for p in PROGRAMS if not impl["programs"].get(p)])
 
 
 def write_all(doc, out_dir):
