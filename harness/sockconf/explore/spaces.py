@@ -89,7 +89,9 @@ WORDS = ["x", "1", "-v", "198.18.0.2", "0", "--", "%{a}", "bakawali"]
 #   dropped     what the program sends dropped on its own host's way out (nftables: sendto() fails)
 #   refused     a client whose server does not listen
 #   unresolved  a client whose server name resolves nowhere (UNKNOWN_NAME, LONG_NAME)
-#   stopped     Ctrl-Z and bg (SIGSTOP, SIGCONT) while the server waits in accept()
+#   stopped     Ctrl-Z and bg (SIGSTOP, SIGCONT) while the server waits in accept() (select: while clients
+#               send and reset)
+#   turnover    a select client leaves and a new one comes
 #   timeout     a client that connects and says nothing until the server gives up
 #   eof         end of input where comclient reads its line
 #   killed      a worker of a design server killed between clients
@@ -103,7 +105,7 @@ SITUATIONS = {
     "comclient": ("exchange", "exchange", "eof", "refused", "unresolved", "arguments"),
     "mcastserver": ("exchange", "exchange", "dropped", "arguments"),
     "mcastclient": ("exchange", "exchange", "taken", "arguments"),
-    "select": ("exchange", "exchange", "exchange", "taken"),
+    "select": ("exchange", "exchange", "exchange", "turnover", "stopped", "taken"),
     "spawnserver": ("exchange", "exchange", "terminated", "arguments", "taken"),
     "sendmsgserver": ("exchange", "exchange", "killed", "terminated", "arguments", "taken"),
     "acceptserver": ("exchange", "exchange", "killed", "terminated", "arguments", "taken"),
@@ -253,6 +255,8 @@ def iserver(draw, situation):
     # A client may also close without sending (None).
     clients = draw(st.lists(st.sampled_from([True, True, True, False]).flatmap(
         lambda speaks: message(120, least=1) if speaks else st.none()), min_size=1, max_size=min(served, 3)))
+    if None in clients:            # the listing gives up on a client that closes without a word: the last one
+        clients = clients[:clients.index(None) + 1]
     silent = [draw(st.booleans()) for _ in clients]       # a client that waits before it sends, as a typist does
     steps = ["srv  start a iserver" + (" " + count if count else ""), "net  tcp-state a 12345 LISTEN",
              "srv  waiting", "srv  sockets"]
@@ -314,13 +318,17 @@ def comclient(draw, situation):
 def select(draw, situation):
     """One to three clients (hosts b, c, d) connect one after another, then a generated order of lines
     sent (1 to 1100 bytes: one recv() takes at most 1024), departures (close or reset) and later arrivals."""
-    count = draw(st.integers(1, 3))
+    count = draw(st.integers(2 if situation == "stopped" else 1, 3))
     clients = ["b", "c", "d"][:count]
     steps = ["srv  start a select", "net  tcp-state a 2020 LISTEN", "srv  sockets"]
     for host in clients:
         # each connection accepted before the next arrives: one select() wake-up each
         steps += ["%s    tcp-connect %s a 2020" % (host, host), "%s    take for=%g" % (host, PAUSE)]
     steps.append("srv  waiting")
+    if situation == "stopped":
+        return select_stopped(draw, clients, steps)
+    if situation == "turnover":
+        return select_turnover(draw, clients, steps)
     present, resets, longest, unused = list(clients), False, 0, ["b", "c", "d"][count:]
     for _ in range(draw(st.integers(1, 5))):
         if not present:
@@ -345,6 +353,40 @@ def select(draw, situation):
     tutorial = not resets and longest <= 1024
     return ("tutorial" if tutorial else "spec",
             "select: %d clients, %d steps" % (count, len(steps)), steps)
+
+
+def select_stopped(draw, clients, steps):
+    """Ctrl-Z: while the server is stopped one client sends a line and another resets; once the reset has
+    arrived, bg.  select() then finds both sockets ready and serves them in descriptor order: relaying the
+    line to the reset client fails, or the hang-up comes first (as select-send-fails does by hand)."""
+    sender = draw(st.sampled_from(clients))
+    resetter = draw(st.sampled_from([c for c in clients if c != sender]))
+    data = draw(message(200, least=1))
+    steps = steps + ["srv  signal STOP", "srv  stopped", "%s    send %s" % (sender, quote(data)),
+                     "%s    reset" % resetter, "net  tcp-state a 2020 ESTABLISHED count=%d" % (len(clients) - 1),
+                     "srv  signal CONT"]
+    steps += ["%s    take for=%g" % (c, PAUSE) for c in clients if c != resetter]
+    steps.append("srv  ending for=%g" % QUIET)
+    return ("spec", "select: %d clients, stopped while %s sends and %s resets" % (len(clients), sender, resetter),
+            steps)
+
+
+def select_turnover(draw, clients, steps):
+    """A client leaves (close or reset) and a new one comes: the socket number it is given shows whether
+    the departed one was closed; then it sends a line to those still there."""
+    leaver = draw(st.sampled_from(clients))
+    how = draw(st.sampled_from(["close", "reset"]))
+    newcomer = ["b", "c", "d", "e"][len(clients)]
+    host = newcomer if newcomer != "e" else "b"          # a fourth client shares host b with the first
+    present = [c for c in clients if c != leaver] + [newcomer]
+    data = draw(message(200, least=1))
+    steps = steps + ["%s    %s" % (leaver, how), "srv  waiting", "%s    tcp-connect %s a 2020" % (newcomer, host)]
+    steps += ["%s    take for=%g" % (c, PAUSE) for c in present]
+    steps.append("%s    send %s" % (newcomer, quote(data)))
+    steps += ["%s    take for=%g" % (c, PAUSE) for c in present]
+    steps.append("srv  ending for=%g" % QUIET)
+    return ("tutorial" if how == "close" else "spec",          # the exchange's rule: no reset, a line of <= 1024
+            "select: %d clients, %s %ss, %s comes" % (len(clients), leaver, how, newcomer), steps)
 
 
 MCAST_REFUSED = [["x"], ["198.18.0.9"], ["%{host}", "x"]]     # an interface argument it refuses (%{host}: its own)
@@ -433,12 +475,19 @@ def design(program):
                       "c%d   take for=%g" % (i, QUIET)]
             if i + 1 < len(clients) or outlives:
                 steps += ["srv  processes", "srv  zombies"]
+        # a client still connected when SIGTERM comes, silent: a worker waits for its request
+        lingering = situation == "terminated" and limit is None and draw(st.booleans())
+        if lingering:
+            steps += ["cw   tcp-connect b a 12345", "cw   take for=%g" % PAUSE, "srv  processes"]
         steps += ["srv  signal TERM", "srv  ending for=%g" % QUIET, "srv  gone"] if situation == "terminated" else [
             "srv  ending for=%g" % QUIET]
-        return ("spec", "%s %s: %d clients%s%s" % (
+        if lingering:
+            steps.append("cw   take for=%g" % QUIET)          # how its stream ends when the server stops
+        return ("spec", "%s %s: %d clients%s%s%s" % (
             program, " ".join(args) or "(no argument)", len(clients),
             ", %d workers killed" % sum(kills) if any(kills) else "",
-            ", then SIGTERM" if situation == "terminated" else ""), steps)
+            ", then SIGTERM" if situation == "terminated" else "",
+            " with a client connected" if lingering else ""), steps)
     return space
 
 
