@@ -8,7 +8,6 @@ import os
 import shutil
 import string
 import subprocess
-import threading
 
 from sockconf.hosts import procfs
 from sockconf.hosts import sandbox
@@ -28,16 +27,10 @@ def begin_run():
     os.makedirs(STATE_DIR, exist_ok=True)
     for _ in range(100):
         rid = "".join(sandbox.UNSEEDED.choice(string.ascii_lowercase + string.digits) for _ in range(RUN_ID_LENGTH))
-        aside = os.path.join(STATE_DIR, "%s.lock.%d-%d" % (rid, os.getpid(), threading.get_ident()))
-        fd = os.open(aside, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        try:
-            os.link(aside, os.path.join(STATE_DIR, rid + ".lock"))
-        except FileExistsError:
-            os.close(fd)
+        fd = sandbox.create_whole(os.path.join(STATE_DIR, rid + ".lock"),
+                                  lambda fd: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB))
+        if fd is None:
             continue
-        finally:
-            os.unlink(aside)
         _run_locks[rid] = fd
         return rid
     raise OSError(errno.EEXIST, "link(%s): 100 run ids in a row were taken" % STATE_DIR)

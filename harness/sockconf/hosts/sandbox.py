@@ -131,20 +131,32 @@ def allocate_uid(rid):
     first, count = case_uid_range()
     for _ in range(100):
         uid = first + UNSEEDED.randrange(count)
-        # its own name per process and thread: forked workers draw the same uids from a copied random state
-        aside = os.path.join(UID_DIR, ".%s-%d-%d-%d" % (rid, os.getpid(), threading.get_ident(), uid))
-        with open(aside, "w") as f:
-            f.write(rid)
-        try:
-            os.link(aside, os.path.join(UID_DIR, str(uid)))
-        except FileExistsError:
+        fd = create_whole(os.path.join(UID_DIR, str(uid)), lambda fd: os.write(fd, rid.encode()))
+        if fd is None:
             continue
-        finally:
-            os.unlink(aside)
+        os.close(fd)
         if not procfs.uid_pids(uid):
             return uid
         os.unlink(os.path.join(UID_DIR, str(uid)))
     raise SandboxError("no free uid in %d..%d" % (first, first + count - 1))
+
+
+def create_whole(path, prepare):
+    """Create PATH only if it does not exist, already as PREPARE(fd) makes it (written, or locked): made
+    aside under a name of its own per process and thread (dot-named, so no listing of the folder counts
+    it), then linked into place.  Its open descriptor, or None when PATH exists."""
+    folder, name = os.path.split(path)
+    aside = os.path.join(folder, ".%s.%d-%d" % (name, os.getpid(), threading.get_ident()))
+    fd = os.open(aside, os.O_CREAT | os.O_TRUNC | os.O_RDWR | os.O_CLOEXEC, 0o644)
+    try:
+        prepare(fd)
+        os.link(aside, path)
+    except FileExistsError:
+        os.close(fd)
+        return None
+    finally:
+        os.unlink(aside)
+    return fd
 
 
 def uid_holder(uid):

@@ -5,6 +5,7 @@ getsockopt(2), and closed at once; the program's own socket is not touched.
 Only sockets that wait for peers are listed: TCP ones listening, UDP ones
 bound to a port (a connected TCP socket belongs to its connection)."""
 import ctypes
+import errno
 import os
 import socket
 import struct
@@ -64,7 +65,7 @@ def _take_copy(pidfd, fd):
     copy = _libc.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0)
     if copy < 0:
         err = ctypes.get_errno()
-        if err in (2, 3, 9):      # ENOENT, ESRCH, EBADF: the process or the descriptor ended meanwhile
+        if err in (errno.ENOENT, errno.ESRCH, errno.EBADF):     # the process or the descriptor ended meanwhile
             return None
         raise OSError(err, "pidfd_getfd(%d): %s" % (fd, os.strerror(err)))
     return copy

@@ -77,10 +77,7 @@ def test_of(case, records, rules):
 
 def document(entry, records, rules):
     """The results.json of one implementation (ENTRY of results.json's implementations) from its RECORDS."""
-    by_case = {}
-    for r in sorted(records, key=lambda r: (r["case"], r["variant"])):
-        by_case.setdefault(r["case"], []).append(r)
-    tests = [test_of(case, rs, rules) for case, rs in sorted(by_case.items())]
+    tests = [test_of(case, rs, rules) for case, rs in results.by_case(records).items()]
     # failures first, as the feedback page: a student reads what is wrong before what passed
     tests.sort(key=lambda t: (t["status"] == "passed", t["name"]))
     for number, test in enumerate(tests, 1):

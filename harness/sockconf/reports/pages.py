@@ -98,11 +98,8 @@ def program_rows(impl, mine):
 def implementation_page(impl, mine, out_dir):
     """The page of implementation IMPL, whose records are MINE: a summary per program, then the failures
     (the worst first), then the passes folded; the programs not provided in one line."""
-    by_case = {}
-    for r in sorted(mine, key=lambda r: (r["case"], r["variant"])):
-        by_case.setdefault(r["case"], []).append(r)
     failures, passed = [], []
-    for case, runs in by_case.items():
+    for case, runs in results.by_case(mine).items():
         verdicts = {r["verdict"] for r in runs}
         shown = [variant_view(r, out_dir) for r in runs if r["verdict"] != Verdict.SKIPPED]
         if verdicts & {Verdict.FAIL, Verdict.ERROR, Verdict.SPEC_FAIL}:

@@ -116,14 +116,19 @@ def by_implementation(doc):
     return out
 
 
+def by_case(records):
+    """{case: its records, by variant}, the cases in order."""
+    cases = {}
+    for r in sorted(records, key=lambda r: (r["case"], r["variant"])):
+        cases.setdefault(r["case"], []).append(r)
+    return cases
+
+
 def score(records, checks):
     """passed/total over the cases of kind CHECKS: a case passes when every
     variant of it passed (a skipped one, a program not provided, does not)."""
-    cases = {}
-    for r in records:
-        if r["checks"] == checks:
-            cases.setdefault(r["case"], []).append(r["verdict"])
-    passed = sum(1 for verdicts in cases.values() if all(v == Verdict.PASS for v in verdicts))
+    cases = by_case([r for r in records if r["checks"] == checks])
+    passed = sum(1 for runs in cases.values() if all(r["verdict"] == Verdict.PASS for r in runs))
     return "%d/%d" % (passed, len(cases))
 
 

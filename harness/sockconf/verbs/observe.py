@@ -17,6 +17,19 @@ KILL_WAIT = 2.0        # seconds a SIGKILLed program may take to be reaped
 SETTLE = 0.05          # seconds between two readings of what a program waits in
 
 
+def settled(read, until, interval, running=lambda: True):
+    """READ() again every INTERVAL seconds until two readings in a row agree (None never counts as one),
+    UNTIL passes or RUNNING() turns false; the last reading."""
+    seen = read()
+    while time.monotonic() < until and running():
+        time.sleep(interval)
+        again = read()
+        if again == seen and again is not None:
+            break
+        seen = again
+    return seen
+
+
 @verb("take", "", "peer", "receive until the stream ends, is reset, or `for=S` seconds pass without a byte",
       options="for:seconds", observes=True)
 def take(run, step, deadline):
@@ -62,13 +75,8 @@ def ending(run, step, deadline):
 def waiting(run, step, deadline):
     proc = run.actor(step)
     until = min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT))
-    seen = procfs.waiting_in(proc.proc.pid)
-    while time.monotonic() < until and procfs.process_state(proc.proc.pid) not in (None, "Z"):
-        time.sleep(SETTLE)
-        again = procfs.waiting_in(proc.proc.pid)
-        if again == seen and again is not None:
-            break
-        seen = again
+    seen = settled(lambda: procfs.waiting_in(proc.proc.pid), until, SETTLE,
+                   running=lambda: procfs.process_state(proc.proc.pid) not in (None, "Z"))
     named = seen is not None and seen.call in CALL_NAMES
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "waiting",
                              "call": seen.call if named else None, "size": seen.size if named else None})
@@ -93,11 +101,5 @@ def sockets(run, step, deadline):
 def processes(run, step, deadline):
     proc = run.actor(step)
     until = min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT))
-    seen = len(tree(proc)[0])
-    while time.monotonic() < until:
-        time.sleep(SETTLE * 4)
-        again = len(tree(proc)[0])
-        if again == seen:
-            break
-        seen = again
+    seen = settled(lambda: len(tree(proc)[0]), until, SETTLE * 4)
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "processes", "count": seen})

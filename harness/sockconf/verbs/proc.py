@@ -177,19 +177,17 @@ def blocked_in(run, step, deadline):
       refuse=lambda a, opts: "%s is an option of UDP sockets only" % a.option
       if a.protocol == "tcp" and a.option not in sockopts.TCP_OPTIONS else None)
 def sockopt(run, step, deadline):
-    proc, want = run.actor(step), step.a.n
+    proc, want, option = run.actor(step), step.a.n, step.a.option
     seen = []
 
     def check():
         seen[:] = [s for s in sockopts.bound_sockets(proc.proc.pid)
                    if s.protocol == step.a.protocol and sockopts.on_port(s.port, step.a.port)]
-        return None if [s.options[step.a.option] for s in seen] == [want] else "differs"
-    run.poll(deadline, check)
+        return None if [s.options[option] for s in seen] == [want] else "differs"
+    wrong = run.poll(deadline, check)
     run.timeline.add(step.actor, "socket", "%s port %d: %s" % (
         step.a.protocol, step.a.port, "; ".join(str(s.options) for s in seen) or "none"))
-    if [s.options[step.a.option] for s in seen] != [want]:
-        raise StepFailed("%s's %s socket on port %d: wrong %s" % (step.actor, step.a.protocol, step.a.port,
-                                                                  step.a.option),
-                         expected="%s %d" % (step.a.option, want),
-                         actual=" ".join("%s %d" % (step.a.option, s.options[step.a.option]) for s in seen)
-                         or "no such socket")
+    if wrong:
+        raise StepFailed("%s's %s socket on port %d: wrong %s" % (step.actor, step.a.protocol, step.a.port, option),
+                         expected="%s %d" % (option, want),
+                         actual=" ".join("%s %d" % (option, s.options[option]) for s in seen) or "no such socket")
