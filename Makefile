@@ -18,7 +18,7 @@ LIB      := src/sockutil.c src/sockutil.h src/design.c src/design.h
 BIN      := build/bin
 SANBIN   := build/sanitize/bin
 
-.PHONY: all sanitize unit conformance check clean deps deps-run deps-grade deps-bench deps-check cases bench mutants selftest lab soak grade grade-merge explore
+.PHONY: all sanitize unit conformance check clean deps deps-run deps-grade deps-bench deps-check cases bench mutants selftest lab soak grade grade-merge interop explore
 .DEFAULT_GOAL := all
 
 LAUNCHER := build/launch/sockconf-launch
@@ -53,7 +53,7 @@ unit: build/unit/test_sockutil
 
 # Installs what is missing (apt-get, idempotent; NODEPS=1 skips it), builds, runs the suite.
 conformance: $(if $(NODEPS),,deps-run) all
-	$(SOCKCONF) run $(if $(IMPL),--impl $(IMPL)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict) \
+	$(SOCKCONF) run $(if $(IMPL),--impl $(IMPL)) $(if $(REF),--ref $(REF)) $(if $(CASE),--case '$(CASE)') $(if $(STRICT),--strict) \
 	  $(if $(CASES),--cases '$(CASES)') $(if $(LF),--last-failed) $(if $(PCAP),--pcap) \
 	  $(if $(LIMITS),--limits '$(LIMITS)') $(if $(PROGRAM_PATH),--path '$(PROGRAM_PATH)') \
 	  $(if $(PYTEST_ARGS),-- $(PYTEST_ARGS))
@@ -112,6 +112,12 @@ grade: $(if $(NODEPS),,deps-grade) all
 	$(SOCKCONF) grade run '$(SUBMISSIONS)' $(if $(JOBS),--jobs $(JOBS)) $(if $(SHARD),--shard $(SHARD)) \
 	  $(if $(CASE),--case '$(CASE)') $(if $(OUT),--out '$(OUT)') $(if $(EXPLORE),--explore $(EXPLORE)) $(if $(SEED),--seed $(SEED)) \
 	  $(if $(WEIGHTS),--weights '$(WEIGHTS)')
+
+# Whose client works with whose server: the reference and every subfolder of SUBMISSIONS, each one's
+# clients against each one's servers on the paired cases; build/interop/index.html, a matrix per pair.
+interop: $(if $(NODEPS),,deps-grade) all
+	$(SOCKCONF) interop run '$(SUBMISSIONS)' $(if $(JOBS),--jobs $(JOBS)) $(if $(CASE),--case '$(CASE)') \
+	  $(if $(OUT),--out '$(OUT)')
 
 # Combine the build/grade folders of several shares (SHARDS="DIR1 DIR2 ...") into build/grade/.
 grade-merge:

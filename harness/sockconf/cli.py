@@ -12,6 +12,7 @@ With harness/ on PYTHONPATH (the make targets set it):
   python3 -m sockconf lab [pair|lan|routed] [--minutes N]
   python3 -m sockconf grade run SUBMISSIONS ... | grade merge ...   (sockconf/grading/grade.py)
   python3 -m sockconf soak [--runs N] [--impl DIR]                  (sockconf/tools/soak.py)
+  python3 -m sockconf interop run SUBMISSIONS ...                   (sockconf/grading/interop.py)
   python3 -m sockconf bench                                         (sockconf/tools/bench.py)
 
 Checks the cases and what the suite needs before any case runs and says
@@ -129,6 +130,16 @@ def cmd_sweep(args):
         print("sockconf: removed leftovers of run %s: %s" % (rid, " ".join(names)))
 
 
+def paired_with(ref):
+    """Refuse a REF folder that cannot stand in for the reference; say what it holds."""
+    if not os.path.isdir(ref):
+        die("REF=%s: no such directory" % ref)
+    present = [p for p in PROGRAMS if os.path.isfile(os.path.join(ref, p))]
+    if not present:
+        die("REF=%s holds none of the programs (%s)" % (ref, " ".join(PROGRAMS)))
+    print("sockconf: the other program of a pair comes from %s: %s" % (ref, " ".join(present)))
+
+
 def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
     """Run pytest in this process with settings CFG, own the run's lock,
     always sweep at the end.  Without a label a run of IMPL is labelled
@@ -136,6 +147,8 @@ def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
     import pytest
     from sockconf.reports import junit
     parsed_limits = preflight(cfg.impl, cfg.limits_text, cfg.pcap)
+    if cfg.ref != settings.Settings.ref:
+        paired_with(cfg.ref)
     for rid, names in ownership.sweep().items():
         print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
     cfg.run = ownership.begin_run()
@@ -168,6 +181,7 @@ def cmd_run(args):
     cases = checked_cases(case_dirs)
     patterns = (args.case or "").split()
     cfg = settings.Settings(impl=os.path.abspath(args.impl) if args.impl else None, cases=patterns,
+                            ref=os.path.abspath(args.ref) if args.ref else settings.Settings.ref,
                             case_dirs=case_dirs, strict=args.strict, label=args.label,
                             limits_text=args.limits or "", path=args.path or "", pcap=args.pcap)
     planned = variants.planned(cases, cfg)
@@ -273,7 +287,7 @@ def cmd_mutants(args):
 
 
 # Commands of their own modules, each parsing the rest of the command line.
-TOOLS = {"grade": "sockconf.grading.grade", "soak": "sockconf.tools.soak", "bench": "sockconf.tools.bench"}
+TOOLS = {"grade": "sockconf.grading.grade", "interop": "sockconf.grading.interop", "soak": "sockconf.tools.soak", "bench": "sockconf.tools.bench"}
 
 
 def main():
@@ -285,6 +299,7 @@ def main():
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run")
     run.add_argument("--impl")
+    run.add_argument("--ref", help="the programs each case pairs with IMPL's (default: the reference, build/bin)")
     run.add_argument("--case")
     run.add_argument("--strict", action="store_true")
     run.add_argument("--label")

@@ -21,3 +21,9 @@ def child_environ(environ=None):
     rest = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and p != HARNESS]
     env["PYTHONPATH"] = os.pathsep.join([HARNESS] + rest)
     return env
+
+
+def shown(path):
+    """PATH as a message gives it: relative to the checkout when inside it, else absolute."""
+    inside = os.path.commonpath([os.path.abspath(path), ROOT]) == ROOT
+    return os.path.relpath(path, ROOT) if inside else os.path.abspath(path)

@@ -3,7 +3,7 @@ options and passes them to pytest (and its xdist workers) through the
 environment; everything else reads them with current().
 
   SOCKCONF_IMPL       folder of the programs under test (unset: the reference)
-  SOCKCONF_REF        folder of the reference programs (default build/bin)
+  SOCKCONF_REF        folder of the programs a case pairs with IMPL's (default build/bin, the reference)
   SOCKCONF_CASES      shell patterns of case names to run, space separated
   SOCKCONF_CASE_DIRS  teachers' folders of cases and topologies (CASES=), space separated
   SOCKCONF_STRICT     1: spec cases fail the run for IMPL too

@@ -48,20 +48,22 @@ def default_jobs():
     return 2 * (os.cpu_count() or 1) + 1
 
 
-def die(message, status=2):
-    print("grade: %s" % message, file=sys.stderr)
+def die(message, status=2, command="grade"):
+    print("%s: %s" % (command, message), file=sys.stderr)
     sys.exit(status)
 
 
-def submissions(directory):
+def submissions(directory, command="grade"):
+    """The sorted names of the implementations in DIRECTORY (its subfolders); a bad folder ends
+    `make COMMAND` with one line and exit 2."""
     if not directory:
-        die("make grade needs SUBMISSIONS=DIR, a folder with one subfolder per implementation")
+        die("make %s needs SUBMISSIONS=DIR, a folder with one subfolder per implementation" % command, command=command)
     if not os.path.isdir(directory):
-        die("SUBMISSIONS=%s: no such folder" % directory)
+        die("SUBMISSIONS=%s: no such folder" % directory, command=command)
     names = sorted(e for e in os.listdir(directory) if not e.startswith(".")
                    and os.path.isdir(os.path.join(directory, e)))
     if not names:
-        die("SUBMISSIONS=%s has no subfolder (one per implementation)" % directory)
+        die("SUBMISSIONS=%s has no subfolder (one per implementation)" % directory, command=command)
     return names
 
 
@@ -84,14 +86,21 @@ def share(names, shard):
     return [name for k, name in enumerate(names) if k % n == i - 1]
 
 
-def run_one(name, path, label, out_dir, case_patterns=None):
-    """Run the suite on one implementation; (implementation entry, rows)."""
+def new_tag():
+    """Four letters or digits that keep the labels of this command's runs apart from another's."""
+    return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(4))
+
+
+def run_one(name, path, label, out_dir, case_patterns=None, ref=None):
+    """Run the suite on one implementation (its pairs' other program from REF, default the
+    reference); (implementation entry, rows)."""
     log_path = os.path.join(out_dir, "logs", name + ".log")
     started = time.monotonic()
     with open(log_path, "w") as log:
         proc = subprocess.Popen([*SELF, "run", "--impl", path,
                                  "--label", label, "--workers", str(WORKERS_PER_RUN)]
-                                + (["--case", case_patterns] if case_patterns else []),
+                                + (["--case", case_patterns] if case_patterns else [])
+                                + (["--ref", ref] if ref else []),
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         status, usage = wait_bounded(proc, started + SUBMISSION_BOUND)
     wall = time.monotonic() - started
@@ -224,7 +233,7 @@ def cmd_run(args):
     out_dir = os.path.abspath(args.out)
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(os.path.join(out_dir, "logs"))
-    tag = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(4))
+    tag = new_tag()
     print("grade: %d implementations, %d at once -> %s" % (len(names), args.jobs, os.path.relpath(out_dir)))
     started = time.monotonic()
     implementations, records = [], []

@@ -109,7 +109,7 @@ def pytest_runtest_logreport(report):
 def row(report, props):
     """A case run's row: the fields of a results.json record that the run knows."""
     verdict = verdicts.of_pytest(report)
-    reason = ""
+    reason = props.get("reason", "")    # a failed case's step and what went wrong, in one line
     if verdict == Verdict.SPEC_FAIL:
         reason = report.wasxfail.replace("reason: ", "", 1).partition("\n")[0]
     elif verdict == Verdict.SKIPPED and isinstance(report.longrepr, tuple):

@@ -7,7 +7,7 @@ import pytest
 from sockconf import settings
 from sockconf.hosts.sandbox import SandboxError
 from sockconf.language.variants import variant_id
-from sockconf.paths import ROOT
+from sockconf.paths import ROOT, shown
 from sockconf.run.once import run_case
 from sockconf.verbs.programs import unrunnable
 
@@ -16,11 +16,13 @@ def rerun_command(case, vid, cfg):
     """The one command that reruns exactly this variant of CASE."""
     parts = ["make conformance CASE=%s" % variant_id(case, vid)]
     if cfg.impl:
-        parts.append("IMPL=%s" % shlex.quote(os.path.relpath(cfg.impl, ROOT)))
+        parts.append("IMPL=%s" % shlex.quote(shown(cfg.impl)))
+    if cfg.ref != settings.Settings.ref:
+        parts.append("REF=%s" % shlex.quote(shown(cfg.ref)))
     if cfg.strict:
         parts.append("STRICT=1")
     if cfg.case_dirs:
-        parts.append("CASES=%s" % shlex.quote(" ".join(os.path.relpath(d, ROOT) for d in cfg.case_dirs)))
+        parts.append("CASES=%s" % shlex.quote(" ".join(shown(d) for d in cfg.case_dirs)))
     if cfg.limits_text:
         parts.append("LIMITS=%s" % shlex.quote(cfg.limits_text))
     if cfg.path:
@@ -58,6 +60,7 @@ def test_case(conformance_case, request):
         pytest.fail("cannot stage the programs under test: %s" % exc, pytrace=False)
     if failure is None:
         return
+    request.node.user_properties.append(("reason", one_line(run.failure)))
     if case.checks == "spec" and cfg.impl and not cfg.strict and vid != "ref":
         pytest.xfail(one_line(run.failure))
     pytest.fail(failure, pytrace=False)

@@ -1,0 +1,240 @@
+"""make interop: whose client works with whose server.  The reference and
+every subfolder of SUBMISSIONS are implementations; each one's clients run
+against each one's servers on the cases that pair a client with a server
+(catalogue.CLIENT_SERVER: TCP echo, UDP echo, comclient with iserver and
+the design servers, mcastclient with mcastserver).  One run per (client
+implementation, server implementation): `sockconf run --impl CLIENTS --ref
+SERVERS`, variant CLIENT-impl of each paired case, so the client comes from
+one folder and the server from the other.  JOBS runs at once.
+
+  python3 -m sockconf interop run SUBMISSIONS [--jobs N] [--case 'PATTERN ...'] [--out DIR]
+
+build/interop/ then holds index.html (a clients x servers matrix per pair,
+each cell linking to its page: every case of the cell with its diff and
+sequence chart, failures first), interop.json (the cells with their
+results.json records; schema reports/interop.schema.json) and logs/.
+Exit status: 0 the matrix is drawn (whatever its cells say), 2 bad input.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import shutil
+import time
+
+from sockconf.catalogue import CLIENT_SERVER
+from sockconf.grading import grade
+from sockconf.language.cases import CaseErrors, load_all
+from sockconf.language.variants import selected
+from sockconf.paths import REFERENCE, REPORTS, ROOT, shown
+from sockconf.reports import pages
+from sockconf.reports import results
+from sockconf.verdicts import Verdict
+
+OUT = os.path.join(ROOT, "build", "interop")
+REFERENCE_NAME = "reference"
+SCHEMA = os.path.join(os.path.dirname(results.SCHEMA), "interop.schema.json")
+SCHEMA_ID = "sockconf-interop/1"
+BROKEN_SHOWN = 20              # broken cells the console names, one line each
+
+
+def die(message):
+    grade.die(message, command="interop")
+
+
+def implementations(directory):
+    """[(name, folder)]: the reference first, then every subfolder of DIRECTORY."""
+    names = grade.submissions(directory, command="interop")
+    if REFERENCE_NAME in names:
+        die("SUBMISSIONS=%s has a subfolder named %s, the name the reference goes by: rename it"
+            % (directory, REFERENCE_NAME))
+    return [(REFERENCE_NAME, REFERENCE)] + [(n, os.path.abspath(os.path.join(directory, n))) for n in names]
+
+
+def paired_cases(cases, patterns):
+    """{(client, server): [case]}: the cases that start exactly that client and that server, CASE= selected."""
+    pairs = {}
+    for case in cases:
+        for pair in CLIENT_SERVER:
+            if sorted(case.programs()) == sorted(pair) and selected(case.name, case.name, patterns):
+                pairs.setdefault(pair, []).append(case)
+    return pairs
+
+
+def provides(folder, program):
+    return os.path.isfile(os.path.join(folder, program))
+
+
+def planned_runs(impls, pairs):
+    """[(client impl, server impl, [pair])]: a run for each ordered two implementations with a pair to run."""
+    runs = []
+    for client in impls:
+        for server in impls:
+            mine = [p for p in pairs if provides(client[1], p[0]) and provides(server[1], p[1])]
+            if mine:
+                runs.append((client, server, mine))
+    return runs
+
+
+def case_patterns(pairs, mine):
+    """CASE= of one run: each paired case's variant with the client under test (CLIENT-impl)."""
+    return " ".join("%s/%s-impl" % (case.name, pair[0]) for pair in mine for case in pairs[pair])
+
+
+def cell_name(client, server):
+    return "%s--%s" % (pages.file_name(client), pages.file_name(server))
+
+
+def run_cells(run, label, pairs, out_dir):
+    """One run: [cell] for each of its pairs, its records' details copied under cells/."""
+    (client, client_dir), (server, server_dir), mine = run
+    name = cell_name(client, server)
+    entry, rows = grade.run_one(name, client_dir, label, out_dir, case_patterns(pairs, mine), ref=server_dir)
+    cells = []
+    for pair in mine:
+        wanted = {case.name: case for case in pairs[pair]}
+        if entry["status"] == "ran":
+            records = [copied(r, pair, name, out_dir) for r in rows if r["case"] in wanted]
+        else:
+            records = [results.record(name, {"case": c.name, "variant": "%s-impl" % pair[0], "checks": c.checks,
+                                             "title": c.title, "programs": c.programs(), "verdict": Verdict.ERROR,
+                                             "reason": entry["error"], "duration": 0.0}, None, None)
+                       for c in wanted.values()]
+        cells.append(cell(pair, client, server, records))
+    return entry, cells
+
+
+def pair_folder(pair):
+    return "%s-%s" % pair
+
+
+def copied(record, pair, name, out_dir):
+    """RECORD of the cell NAME, its detail copied to cells/PAIR/NAME/CASE.json (a path relative to OUT_DIR)."""
+    record = dict(record, implementation=name)
+    if not record["detail"]:
+        return record
+    target = os.path.join(out_dir, "cells", pair_folder(pair), name, record["case"] + ".json")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    shutil.copyfile(os.path.join(REPORTS, record["detail"]), target)
+    return dict(record, detail=os.path.relpath(target, out_dir))
+
+
+def cell(pair, client, server, records):
+    return {"client_program": pair[0], "server_program": pair[1], "client": client, "server": server,
+            "verdict": pages.worst({r["verdict"] for r in records}),
+            "tutorial": results.score(records, "tutorial"), "spec": results.score(records, "spec"),
+            "page": "cells/%s/%s.html" % (pair_folder(pair), cell_name(client, server)),
+            "results": sorted(records, key=lambda r: (pages.ORDER.index(r["verdict"]), r["case"]))}
+
+
+def document(impls, cells):
+    return {"schema": SCHEMA_ID, "suite": results.suite_info(),
+            "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "implementations": [{"name": name, "path": folder, "programs": results.program_hashes(folder)}
+                                for name, folder in impls],
+            "cells": sorted(cells, key=lambda c: (CLIENT_SERVER.index((c["client_program"], c["server_program"])),
+                                                  c["client"], c["server"]))}
+
+
+def matrices(doc):
+    """[{pair, cases, clients, servers, rows}]: per pair, a row per client implementation, a cell per server one."""
+    out = []
+    for pair in CLIENT_SERVER:
+        mine = [c for c in doc["cells"] if (c["client_program"], c["server_program"]) == pair]
+        if not mine:
+            continue
+        names = [i["name"] for i in doc["implementations"]]
+        clients = [n for n in names if any(c["client"] == n for c in mine)]
+        servers = [n for n in names if any(c["server"] == n for c in mine)]
+        found = {(c["client"], c["server"]): c for c in mine}
+        out.append({"client_program": pair[0], "server_program": pair[1], "servers": servers,
+                    "cases": sorted({r["case"] for c in mine for r in c["results"]}),
+                    "rows": [(client, [found[(client, server)] for server in servers]) for client in clients]})
+    return out
+
+
+def write_pages(doc, out_dir):
+    with open(os.path.join(out_dir, "index.html"), "w") as f:
+        f.write(pages.render("interop.html", title="sockconf interop: %d implementations" % len(doc["implementations"]),
+                             version=doc["suite"]["version"], generated=doc["generated"],
+                             names=[i["name"] for i in doc["implementations"]], matrices=matrices(doc)))
+    for c in doc["cells"]:
+        with open(os.path.join(out_dir, c["page"]), "w") as f:
+            f.write(pages.render("cell.html", title="sockconf interop: %s of %s with %s of %s" % (
+                c["client_program"], c["client"], c["server_program"], c["server"]), cell=c,
+                runs=[dict(pages.variant_view(r, out_dir), blamed_text="") for r in c["results"]]))
+
+
+def write_all(doc, out_dir):
+    results.validate(doc, SCHEMA)
+    with open(os.path.join(out_dir, "interop.json"), "w") as f:
+        json.dump(doc, f, indent=1)
+    for c in doc["cells"]:
+        os.makedirs(os.path.dirname(os.path.join(out_dir, c["page"])), exist_ok=True)
+    write_pages(doc, out_dir)
+
+
+def report(doc, out_dir, seconds):
+    """The console: per pair how many cells pass, then the broken cells, one line each."""
+    for m in matrices(doc):
+        cells = [c for _, row in m["rows"] for c in row]
+        passing = sum(1 for c in cells if c["verdict"] == Verdict.PASS)
+        print("interop: %-26s %d clients x %d servers: %d of %d cells pass" % (
+            "%s x %s" % (m["client_program"], m["server_program"]), len(m["rows"]), len(m["servers"]),
+            passing, len(cells)))
+    broken = [c for c in doc["cells"] if c["verdict"] != Verdict.PASS]
+    for c in broken[:BROKEN_SHOWN]:
+        first = c["results"][0]
+        print("  %-9s %s of %s with %s of %s: %s: %s" % (c["verdict"], c["client_program"], c["client"],
+                                                        c["server_program"], c["server"], first["case"],
+                                                        first["reason"] or "see its page"))
+    if len(broken) > BROKEN_SHOWN:
+        print("  ... and %d more broken cells" % (len(broken) - BROKEN_SHOWN))
+    print("interop: %d implementations in %.1f s: %s" % (len(doc["implementations"]), seconds,
+                                                         shown(os.path.join(out_dir, "index.html"))))
+
+
+def cmd_run(args):
+    impls = implementations(args.submissions)
+    try:
+        cases = load_all()
+    except CaseErrors as exc:
+        die("the cases have errors:\n" + str(exc))
+    pairs = paired_cases(cases, (args.case or "").split())
+    if not pairs:
+        die("CASE=%s selects none of the cases that pair a client with a server (make cases lists them)" % args.case)
+    runs = planned_runs(impls, pairs)
+    if not runs:
+        die("no implementation provides a client whose server another provides")
+    out_dir = os.path.abspath(args.out)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.makedirs(os.path.join(out_dir, "logs"))
+    tag = grade.new_tag()
+    print("interop: %d implementations, %d runs (client x server), %d at once -> %s" % (
+        len(impls), len(runs), args.jobs, shown(out_dir)))
+    started = time.monotonic()
+    cells = []
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+        futures = [pool.submit(run_cells, run, "interop-%s-%03d" % (tag, k), pairs, out_dir)
+                   for k, run in enumerate(runs)]
+        for future in concurrent.futures.as_completed(futures):
+            entry, mine = future.result()
+            cells += mine
+            print("interop: %-40s %-5s %6.1f s" % (entry["name"], entry["status"], entry["wall_seconds"]), flush=True)
+    doc = document(impls, cells)
+    write_all(doc, out_dir)
+    report(doc, out_dir, time.monotonic() - started)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="sockconf interop")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run")
+    run.add_argument("submissions")
+    run.add_argument("--jobs", type=int, default=grade.default_jobs())
+    run.add_argument("--case", help="only these of the paired cases (shell patterns of case names)")
+    run.add_argument("--out", default=OUT)
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        die("JOBS=%d: at least 1" % args.jobs)
+    {"run": cmd_run}[args.cmd](args)
