@@ -253,6 +253,8 @@ def cmd_explore(args):
     if impl:
         programs = [p for p in programs if os.path.exists(os.path.join(impl, p))] or die(
             "IMPL=%s provides none of %s" % (args.impl, " ".join(programs)))
+    if args.examples is None:
+        args.examples = explorer.DEFAULT_EXAMPLES
     if args.examples < 1:
         die("EXPLORE=%d: at least 1 scenario per program" % args.examples)
     checks = tuple(args.checks.split(",")) if args.checks else explorer.CHECKS
@@ -322,7 +324,7 @@ def main():
     exp = sub.add_parser("explore")
     exp.add_argument("--impl")
     exp.add_argument("--programs", help="programs to explore, space separated (default: every one with a space)")
-    exp.add_argument("--examples", type=int, default=25, help="scenarios per program")
+    exp.add_argument("--examples", type=int, help="scenarios per program (default: explore/explorer.py DEFAULT_EXAMPLES)")
     exp.add_argument("--seed", type=int, default=1)
     exp.add_argument("--limits")
     exp.add_argument("--checks", help="kinds of scenario, comma separated: tutorial (inside what the listings "

@@ -42,15 +42,15 @@ def test_a_difference_becomes_a_case_that_fails_the_same_way(tmp_path):
     entry = next(m for m in mutants.parse_list() if m[0] == "iserver-buffer-1024")
     bindir = mutants.build(*entry[:4])
     findings = tmp_path / "findings"
-    # seed 2 meets the difference within 12 scenarios (test_grade.py explores it so too)
-    proc = subprocess.run(SOCKCONF + ["explore", "--impl", bindir, "--programs", "iserver", "--seed", "2",
+    # seed 1 meets the difference within 12 scenarios (test_grade.py explores it so too)
+    proc = subprocess.run(SOCKCONF + ["explore", "--impl", bindir, "--programs", "iserver", "--seed", "1",
                                       "--examples", "12", "--findings", str(findings)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1 and "DIFFERENCE" in proc.stdout, proc.stdout + proc.stderr
     (case,) = os.listdir(findings)
     name = case[:-len(".case")]
     text = (findings / case).read_text()
-    assert "Rerun the case:  make conformance CASES=" in text and "SEED=2" in text
+    assert "Rerun the case:  make conformance CASES=" in text and "SEED=1" in text
     on_mutant = subprocess.run(SOCKCONF + ["run", "--cases", str(findings), "--case", name, "--impl", bindir,
                                            "--strict", "--label", "self-explore-mutant"],
                                capture_output=True, text=True, timeout=120)

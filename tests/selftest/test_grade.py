@@ -236,7 +236,7 @@ def test_the_matrix_and_a_sequence_chart_in_a_real_browser(graded):
     assert not left, "the browser left files in /tmp: %s" % left
 
 
-EXPLORE_SEED, EXPLORE_BUDGET = "2", "12"    # iserver-buffer-1024's difference comes within 12 scenarios of seed 2
+EXPLORE_SEED, EXPLORE_BUDGET = "1", "12"    # iserver-buffer-1024's difference comes within 12 scenarios of seed 1
 
 
 def test_grade_with_exploration_records_each_program_and_keeps_the_finding(tmp_path):

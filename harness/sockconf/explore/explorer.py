@@ -118,19 +118,28 @@ class Explorer:
             not self.failure(candidate, self.cfg.ref, "reference-again")
 
     def explore(self, program, examples):
+        """Search PROGRAM's space one situation at a time, each with its share of EXAMPLES
+        (spaces.shares), the exchange first (where the tutorial scenarios are, so a tutorial difference
+        is not hidden behind a spec one), until a difference is found."""
         outcome = Outcome(program)
-        outside_limit = max(OUTSIDE_MIN, examples)
-        database = DirectoryBasedExampleDatabase(os.path.join(self.database, program))
+        for situation, share in spaces.shares(program, examples):
+            self.search(outcome, program, situation, share, max(OUTSIDE_MIN, examples))
+            if outcome.difference or outcome.flaky or outcome.stopped:
+                break
+        return outcome
 
-        space, topology = spaces.SPACES[program]
+    def search(self, outcome, program, situation, examples, outside_limit):
+        """One Hypothesis search of EXAMPLES scenarios in SITUATION of PROGRAM's space, its examples kept
+        apart from every other situation's; what it finds goes into OUTCOME."""
+        database = DirectoryBasedExampleDatabase(os.path.join(self.database, program, situation))
         confirmed = []          # every confirmed difference, the smallest last
 
         @settings(max_examples=examples, database=database, deadline=None, verbosity=Verbosity.quiet,
                   suppress_health_check=list(HealthCheck), report_multiple_bugs=False, print_blob=False)
         @seed(self.seed)
-        @given(space())
+        @given(spaces.SPACES[program](situation))
         def check(drawn):
-            checks, title, steps = drawn
+            checks, title, steps, topology = drawn
             assume(checks in self.checks)
             scenario = Scenario(program, checks, title, tuple(steps), topology)
             assume(outcome.outside <= outside_limit)            # past it: no more runs, the search ends
@@ -167,7 +176,6 @@ class Explorer:
             outcome.stopped = True
             outcome.notes.append("stopped: the reference did not repeat itself in %d scenarios (a harness bug)"
                                  % outcome.outside)
-        return outcome
 
 
 def default_database(impl):
