@@ -38,6 +38,13 @@ def test_tests_alt_agrees_with_the_reference(tmp_path):
     assert provided and proc.stdout.count(": no difference") == len(provided), proc.stdout
 
 
+def test_tutorial_scenarios_only_skip_the_situations_that_have_none(tmp_path):
+    # at 3 scenarios tcpserver's are an exchange, Ctrl-Z and its port taken: the last two are spec only
+    proc = explore("--checks", "tutorial", "--programs", "tcpserver", "--findings", str(tmp_path))
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert "tcpserver       1 scenarios, 0 outside the space: no difference" in proc.stdout, proc.stdout
+
+
 def test_a_difference_becomes_a_case_that_fails_the_same_way(tmp_path):
     entry = next(m for m in mutants.parse_list() if m[0] == "iserver-buffer-1024")
     bindir = mutants.build(*entry[:4])
