@@ -15,6 +15,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from conftest import known_submissions
+from sockconf.paths import SELF as SOCKCONF
 from sockconf.reports import results
 from sockconf.tools import mutants
 
@@ -266,3 +267,21 @@ def test_grade_with_exploration_records_each_program_and_keeps_the_finding(tmp_p
     assert found["verdict"] == "spec-fail" and found["checks"] == "spec", found
     findings = os.listdir(out / "impl" / "mutant" / "findings")
     assert findings == ["explore-iserver-seed%s.case" % EXPLORE_SEED] and findings[0] in found["reason"], (findings, found)
+    finding_fails_the_mutant_and_passes_the_reference(out / "impl" / "mutant" / "findings", subs / "mutant")
+
+
+def finding_fails_the_mutant_and_passes_the_reference(findings, mutant):
+    """The shrunk case of a difference says how to rerun it, and under CASES= it fails the mutant and
+    passes the reference, as it stands (make explore writes it the same way: explorer.finding_text)."""
+    (case,) = os.listdir(findings)
+    name = case[:-len(".case")]
+    text = (findings / case).read_text()
+    assert "Rerun the case:  make conformance CASES=" in text and "SEED=%s" % EXPLORE_SEED in text, text
+    on_mutant = subprocess.run(SOCKCONF + ["run", "--cases", str(findings), "--case", name, "--impl", str(mutant),
+                                           "--strict", "--label", "self-explore-mutant"],
+                               capture_output=True, text=True, timeout=120)
+    assert on_mutant.returncode == 1 and "FAILED" in on_mutant.stdout, on_mutant.stdout
+    on_reference = subprocess.run(SOCKCONF + ["run", "--cases", str(findings), "--case", name,
+                                              "--label", "self-explore-reference"],
+                                  capture_output=True, text=True, timeout=120)
+    assert on_reference.returncode == 0, on_reference.stdout
