@@ -577,3 +577,24 @@ def test_runs_starting_and_ending_at_once_never_take_each_others_ids(shared):
     assert not alive, "racers still running after 120 s: %s" % alive
     assert not found, found[:5]
     assert [r.exitcode for r in racers] == [0, 0, 0]
+
+
+def test_a_sweep_removes_what_a_killed_process_left_aside_and_nothing_of_a_live_one():
+    """create_whole() makes a file aside (.NAME.PID-THREAD) before linking it into place; a process
+    killed in between leaves it.  A sweep removes it once that process is gone, never while it lives."""
+    os.makedirs(sandbox.UID_DIR, exist_ok=True)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = os.path.join(sandbox.UID_DIR, ".1.%d-1" % gone.pid)
+    alive = os.path.join(sandbox.UID_DIR, ".1.%d-1" % os.getpid())
+    for path in (dead, alive):
+        with open(path, "w") as f:
+            f.write("")
+    try:
+        proc = subprocess.run(SOCKCONF + ["sweep"], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert not os.path.exists(dead) and os.path.exists(alive)
+    finally:
+        for path in (dead, alive):
+            if os.path.exists(path):
+                os.unlink(path)

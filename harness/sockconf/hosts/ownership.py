@@ -106,6 +106,9 @@ def sweep(run_ids=None, only_dead=True):
         for rid in list(run_ids or []):
             _remove_run_files(rid)
     elif os.path.isdir(STATE_DIR):
+        for folder in (STATE_DIR, sandbox.UID_DIR):
+            if os.path.isdir(folder):
+                sandbox.remove_dead_asides(folder)
         for lock in os.listdir(STATE_DIR):
             rid = lock[:-5] if lock.endswith(".lock") else None
             if rid and not run_alive(rid):

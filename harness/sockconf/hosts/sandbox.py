@@ -159,6 +159,18 @@ def create_whole(path, prepare):
     return fd
 
 
+def remove_dead_asides(folder):
+    """Remove what create_whole() left aside in FOLDER when its process was killed between making the
+    file and linking it (.NAME.PID-THREAD, PID no longer alive)."""
+    for name in os.listdir(folder):
+        pid = name.rpartition(".")[2].partition("-")[0] if name.startswith(".") else ""
+        if pid.isdigit() and not os.path.exists("/proc/%s" % pid):
+            try:
+                os.unlink(os.path.join(folder, name))
+            except FileNotFoundError:
+                pass        # another sweep took it first
+
+
 def uid_holder(uid):
     """The run id that holds case uid UID (its file under /run/sockconf/uids), or None when it is free."""
     try:
@@ -177,6 +189,7 @@ def release_uids(run_alive):
     fd = os.open(UID_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         _lock_within(fd, RELEASE_WAIT)
+        remove_dead_asides(UID_DIR)
         for name in os.listdir(UID_DIR):
             rid = uid_holder(name) if name.isdigit() else None
             if rid is not None and not run_alive(rid):
