@@ -62,11 +62,7 @@ def preflight(impl, limits=None, pcap=False):
     if not os.path.isdir("/run/netns") and os.system("ip netns list >/dev/null 2>&1") != 0:
         die("`ip netns` does not work here")
     if impl is not None:
-        if not os.path.isdir(impl):
-            die("IMPL=%s: no such directory" % impl)
-        present = [p for p in PROGRAMS if os.path.exists(os.path.join(impl, p))]
-        if not present:
-            die("IMPL=%s holds none of the programs (%s)" % (impl, " ".join(PROGRAMS)))
+        present = programs_in(impl, "IMPL")
         print("sockconf: programs under test in %s: %s" % (impl, " ".join(present)))
         missing = [p for p in PROGRAMS if p not in present]
         if missing:
@@ -130,14 +126,20 @@ def cmd_sweep(args):
         print("sockconf: removed leftovers of run %s: %s" % (rid, " ".join(names)))
 
 
+def programs_in(folder, setting):
+    """The programs FOLDER holds; a FOLDER that is not there or holds none of them ends the command
+    (SETTING=FOLDER: IMPL or REF)."""
+    if not os.path.isdir(folder):
+        die("%s=%s: no such directory" % (setting, folder))
+    present = [p for p in PROGRAMS if os.path.exists(os.path.join(folder, p))]
+    if not present:
+        die("%s=%s holds none of the programs (%s)" % (setting, folder, " ".join(PROGRAMS)))
+    return present
+
+
 def paired_with(ref):
     """Refuse a REF folder that cannot stand in for the reference; say what it holds."""
-    if not os.path.isdir(ref):
-        die("REF=%s: no such directory" % ref)
-    present = [p for p in PROGRAMS if os.path.isfile(os.path.join(ref, p))]
-    if not present:
-        die("REF=%s holds none of the programs (%s)" % (ref, " ".join(PROGRAMS)))
-    print("sockconf: the other program of a pair comes from %s: %s" % (ref, " ".join(present)))
+    print("sockconf: the other program of a pair comes from %s: %s" % (ref, " ".join(programs_in(ref, "REF"))))
 
 
 def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):

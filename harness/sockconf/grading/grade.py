@@ -184,26 +184,34 @@ def wait_bounded(proc, deadline):
 
 def collect(name, run_records, out_dir):
     """The records of one implementation's run, renamed NAME, each run's timeline copied beside them."""
-    records = []
     detail_dir = os.path.join(out_dir, "impl", pages.file_name(name))
     os.makedirs(detail_dir, exist_ok=True)
-    for r in run_records:
-        detail_path = None
-        if r["detail"]:
-            detail_path = os.path.join(detail_dir, "%s.%s.json" % (r["case"], r["variant"]))
-            shutil.copyfile(os.path.join(REPORTS, r["detail"]), detail_path)
-        records.append(dict(r, implementation=name,
-                            detail=os.path.relpath(detail_path, out_dir) if detail_path else None))
-    return records
+    return [kept(r, name, os.path.join(detail_dir, "%s.%s.json" % (r["case"], r["variant"])), out_dir)
+            for r in run_records]
+
+
+def kept(record, name, detail_path, out_dir):
+    """RECORD of a run renamed NAME, its detail (the run's result.json) copied to DETAIL_PATH and named
+    relative to OUT_DIR."""
+    if not record["detail"]:
+        return dict(record, implementation=name, detail=None)
+    os.makedirs(os.path.dirname(detail_path), exist_ok=True)
+    shutil.copyfile(os.path.join(REPORTS, record["detail"]), detail_path)
+    return dict(record, implementation=name, detail=os.path.relpath(detail_path, out_dir))
+
+
+def error_record(name, case, variant, reason):
+    """The `error` record of CASE's VARIANT for implementation NAME, which could not be run (REASON)."""
+    return results.record(name, {"case": case.name, "variant": variant, "checks": case.checks, "title": case.title,
+                                 "programs": case.programs(), "verdict": Verdict.ERROR, "reason": reason,
+                                 "duration": 0.0}, None, None)
 
 
 def error_records(name, entry, cases, case_patterns):
     """One `error` record per selected case of an implementation that could not be run."""
     patterns = (case_patterns or "").split()
-    cases = [c for c in cases if selected(c.name, variant_id(c, "impl"), patterns)]
-    return [results.record(name, {"case": c.name, "variant": "impl", "checks": c.checks, "title": c.title,
-                                  "programs": c.programs(), "verdict": Verdict.ERROR,
-                                  "reason": entry["error"], "duration": 0.0}, None, None) for c in cases]
+    return [error_record(name, c, "impl", entry["error"]) for c in cases
+            if selected(c.name, variant_id(c, "impl"), patterns)]
 
 
 def write_outputs(doc, out_dir, rules):

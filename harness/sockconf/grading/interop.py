@@ -26,7 +26,7 @@ from sockconf.catalogue import CLIENT_SERVER
 from sockconf.grading import grade
 from sockconf.language.cases import CaseErrors, load_all
 from sockconf.language.variants import selected
-from sockconf.paths import REFERENCE, REPORTS, ROOT, shown
+from sockconf.paths import REFERENCE, ROOT, shown
 from sockconf.reports import pages
 from sockconf.reports import results
 from sockconf.verdicts import Verdict
@@ -94,29 +94,16 @@ def run_cells(run, label, pairs, out_dir):
     for pair in mine:
         wanted = {case.name: case for case in pairs[pair]}
         if entry["status"] == "ran":
-            records = [copied(r, pair, name, out_dir) for r in rows if r["case"] in wanted]
+            records = [grade.kept(r, name, os.path.join(out_dir, "cells", pair_folder(pair), name, r["case"] + ".json"),
+                                  out_dir) for r in rows if r["case"] in wanted]
         else:
-            records = [results.record(name, {"case": c.name, "variant": "%s-impl" % pair[0], "checks": c.checks,
-                                             "title": c.title, "programs": c.programs(), "verdict": Verdict.ERROR,
-                                             "reason": entry["error"], "duration": 0.0}, None, None)
-                       for c in wanted.values()]
+            records = [grade.error_record(name, c, "%s-impl" % pair[0], entry["error"]) for c in wanted.values()]
         cells.append(cell(pair, client, server, records))
     return entry, cells
 
 
 def pair_folder(pair):
     return "%s-%s" % pair
-
-
-def copied(record, pair, name, out_dir):
-    """RECORD of the cell NAME, its detail copied to cells/PAIR/NAME/CASE.json (a path relative to OUT_DIR)."""
-    record = dict(record, implementation=name)
-    if not record["detail"]:
-        return record
-    target = os.path.join(out_dir, "cells", pair_folder(pair), name, record["case"] + ".json")
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    shutil.copyfile(os.path.join(REPORTS, record["detail"]), target)
-    return dict(record, detail=os.path.relpath(target, out_dir))
 
 
 def cell(pair, client, server, records):
@@ -139,11 +126,11 @@ def document(impls, cells):
 def matrices(doc):
     """[{pair, cases, clients, servers, rows}]: per pair, a row per client implementation, a cell per server one."""
     out = []
+    names = [i["name"] for i in doc["implementations"]]
     for pair in CLIENT_SERVER:
         mine = [c for c in doc["cells"] if (c["client_program"], c["server_program"]) == pair]
         if not mine:
             continue
-        names = [i["name"] for i in doc["implementations"]]
         clients = [n for n in names if any(c["client"] == n for c in mine)]
         servers = [n for n in names if any(c["server"] == n for c in mine)]
         found = {(c["client"], c["server"]): c for c in mine}
