@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -74,6 +75,20 @@ def programs_running():
     daemons = {int(l.split()[0]) for l in out.splitlines()
                if "smcrouted" in l and any(ended(w) for w in l.split())}
     return case_user_processes() | daemons
+
+
+def described(pids):
+    """PID: its command line and uids, for a failure's message."""
+    out = []
+    for pid in sorted(pids):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            uids = sandbox.procfs.process_uids().get(pid)
+        except OSError:
+            command, uids = "(gone)", None
+        out.append("%d [%s] uid %s" % (pid, command, sorted(uids or [])))
+    return "; ".join(out)
 
 
 @pytest.fixture
@@ -320,7 +335,7 @@ def test_signalled_run_leaves_nothing_behind(signum, delay):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(5)
     assert not left_ns, "namespaces left %.1f s after the signal: %s" % (time.monotonic() - sent, left_ns)
-    assert not left_procs, "processes left: %s" % left_procs
+    assert not left_procs, "processes left: %s" % described(left_procs)
 
 
 @pytest.mark.alone          # another self-check's run would sweep the killed run first
@@ -598,3 +613,49 @@ def test_a_sweep_removes_what_a_killed_process_left_aside_and_nothing_of_a_live_
         for path in (dead, alive):
             if os.path.exists(path):
                 os.unlink(path)
+
+
+def test_a_sweep_kills_the_processes_of_a_case_uid_no_run_holds_and_leaves_a_held_ones():
+    """A program forked just before its case ended can become its case uid after the end killed the
+    uid's processes and released it: a sweep kills it.  A uid a live run holds keeps its processes."""
+    first, count = sandbox.case_uid_range()
+    unheld, held = (first + sandbox.UNSEEDED.randrange(count) for _ in range(2))
+    assert sandbox.uid_holder(unheld) is None and not sandbox.procfs.uid_pids(unheld)
+    with ownership.owned_run() as rid:
+        with open(os.path.join(sandbox.UID_DIR, str(held)), "x") as f:
+            f.write(rid)
+        procs = [subprocess.Popen(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups", "sleep", "60"])
+                 for uid in (unheld, held)]
+        try:
+            deadline = time.monotonic() + 10
+            while not all(sandbox.procfs.uid_pids(u) for u in (unheld, held)) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            proc = subprocess.run(SOCKCONF + ["sweep"], capture_output=True, text=True, timeout=60)
+            assert proc.returncode == 0, proc.stderr
+            assert procs[0].wait(10) == -signal.SIGKILL
+            assert procs[1].poll() is None, "the sweep killed a process of a uid a live run holds"
+        finally:
+            for p in procs:
+                p.kill()
+                p.wait(10)
+            os.unlink(os.path.join(sandbox.UID_DIR, str(held)))
+
+
+def test_an_interrupt_while_a_child_is_started_is_delivered_once_it_is_recorded():
+    """Ctrl-C or SIGTERM inside subprocess.Popen, after its fork, would unwind the case before the
+    child's pid is kept, and nothing would end the child; signals_deferred() delivers them after."""
+    assert threading.current_thread() is threading.main_thread(), "signal handlers run in the main thread only"
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(signum)
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    recorded = []
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with sandbox.procfs.signals_deferred():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)             # the handler would have run by now
+                recorded.append("child")
+        assert recorded == ["child"]
+        assert signal.getsignal(signal.SIGTERM) is interrupt
+    finally:
+        signal.signal(signal.SIGTERM, previous)

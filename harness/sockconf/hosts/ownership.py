@@ -113,6 +113,7 @@ def sweep(run_ids=None, only_dead=True):
             rid = lock[:-5] if lock.endswith(".lock") else None
             if rid and not run_alive(rid):
                 _remove_run_files(rid)
+        sandbox.release_uids(run_alive)      # also the processes of uids no run holds
     return doomed
 
 

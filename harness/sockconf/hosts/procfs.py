@@ -1,8 +1,10 @@
 """What the harness reads from /proc: processes (one stat parser), the
 process tree, and TCP sockets (one /proc/net/tcp parser)."""
+import contextlib
 import os
 import platform
 import signal
+import threading
 import time
 from dataclasses import dataclass
 
@@ -57,6 +59,29 @@ def descendants(root):
         out.append(pid)
         todo.extend(children.get(pid, []))
     return out
+
+
+@contextlib.contextmanager
+def signals_deferred(signums=(signal.SIGINT, signal.SIGTERM)):
+    """Hold Ctrl-C and SIGTERM off while the block starts a child and records it, then deliver them.
+    Python raises an interrupt at any instruction: inside subprocess.Popen after the fork, the child
+    would run on unrecorded, so nothing would end it.  Only the main thread runs signal handlers; in
+    another the block just runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught = []
+    held = {s: signal.getsignal(s) for s in signums}
+    held = {s: handler for s, handler in held.items() if handler is not None}   # None: not set from Python
+    for signum in held:
+        signal.signal(signum, lambda received, frame: caught.append(received))
+    try:
+        yield
+    finally:
+        for signum, handler in held.items():
+            signal.signal(signum, handler)
+        for signum in caught:
+            signal.raise_signal(signum)
 
 
 def kill_until_gone(find, timeout, before_each=None):
@@ -165,20 +190,24 @@ def in_accept(pid):
     return target in listening
 
 
-def uid_pids(uid):
-    """Pids of every process whose real, effective or saved uid is UID."""
-    out = []
+def process_uids():
+    """{pid: its real, effective and saved uid} of every process now."""
+    out = {}
     for pid in pids():
         try:
             with open("/proc/%d/status" % pid) as f:
                 for line in f:
                     if line.startswith("Uid:"):
-                        if str(uid) in line.split()[1:4]:
-                            out.append(pid)
+                        out[pid] = {int(u) for u in line.split()[1:4]}
                         break
-        except OSError:
+        except (OSError, ValueError):
             continue
     return out
+
+
+def uid_pids(uid):
+    """Pids of every process whose real, effective or saved uid is UID."""
+    return [pid for pid, uids in process_uids().items() if uid in uids]
 
 
 def net_namespace_pids(inodes):

@@ -195,8 +195,19 @@ def release_uids(run_alive):
             if rid is not None and not run_alive(rid):
                 kill_uid(int(name))
                 os.unlink(os.path.join(UID_DIR, name))
+        for uid in unheld_uids():
+            kill_uid(uid)
     finally:
         os.close(fd)
+
+
+def unheld_uids():
+    """Case uids that processes have though no run holds them: a process that became its uid after its
+    case's end had killed the uid's processes (it was forked before, unrecorded).  A uid's file is made
+    before any process takes it and removed after they are killed, so these are always leftovers."""
+    first, count = case_uid_range()
+    taken = {u for uids in procfs.process_uids().values() for u in uids if first <= u < first + count}
+    return sorted(u for u in taken if uid_holder(u) is None)
 
 
 def _lock_within(fd, seconds):

@@ -19,6 +19,7 @@ import struct
 import subprocess
 import time
 
+from sockconf.hosts import procfs
 from sockconf.hosts.netns import ETC_NETNS, in_netns, kill_namespace_pids, write_file
 from sockconf.language.topofile import TUTORIAL_ADDRESS, TopologyError
 
@@ -48,7 +49,8 @@ def interface_flags(sock, name):
         return 0
 def run_ip(args, batch=None):
     """Run `ip ARGS` (with BATCH on stdin); raise TopologyError naming the failure."""
-    proc = subprocess.run(["ip"] + args, input=batch, capture_output=True, text=True, timeout=IP_TIMEOUT)
+    with procfs.signals_deferred():      # an `ip` left running could add a namespace after down()
+        proc = subprocess.run(["ip"] + args, input=batch, capture_output=True, text=True, timeout=IP_TIMEOUT)
     if proc.returncode != 0:
         raise TopologyError("ip %s failed: %s\n%s" % (" ".join(args), proc.stderr.strip(), batch or ""))
     return proc.stdout
@@ -56,13 +58,14 @@ def run_ip(args, batch=None):
 
 def run_ip_parallel(jobs):
     """Run several `ip ARGS` with their batches at once; raise on the first failure."""
-    procs = [(args, batch, subprocess.Popen(["ip"] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=subprocess.PIPE, text=True)) for args, batch in jobs]
     errors = []
-    for args, batch, proc in procs:
-        _, err = proc.communicate(batch, timeout=IP_TIMEOUT)
-        if proc.returncode != 0:
-            errors.append("ip %s failed: %s\n%s" % (" ".join(args), err.strip(), batch))
+    with procfs.signals_deferred():      # each `ip` ends before an interrupt unwinds the topology
+        procs = [(args, batch, subprocess.Popen(["ip"] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                stderr=subprocess.PIPE, text=True)) for args, batch in jobs]
+        for args, batch, proc in procs:
+            _, err = proc.communicate(batch, timeout=IP_TIMEOUT)
+            if proc.returncode != 0:
+                errors.append("ip %s failed: %s\n%s" % (" ".join(args), err.strip(), batch))
     if errors:
         raise TopologyError("\n".join(errors))
 
@@ -208,12 +211,13 @@ class Topology:
             conf = os.path.join(self.tmpdir, "%s.smcroute.conf" % self.ns(host))
             write_file(conf, "\n".join(routes) + "\n")
             ident = self.ns(host)
-            proc = subprocess.Popen(
-                ["ip", "netns", "exec", self.ns(host), "smcrouted", "-n", "-f", conf, "-i", ident,
-                 "-l", "err", "-P", os.path.join(self.tmpdir, ident + ".pid"),
-                 "-u", os.path.join(self.tmpdir, ident + ".sock")],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-            self.daemons.append(proc)
+            with procfs.signals_deferred():      # recorded before an interrupt unwinds the topology
+                proc = subprocess.Popen(
+                    ["ip", "netns", "exec", self.ns(host), "smcrouted", "-n", "-f", conf, "-i", ident,
+                     "-l", "err", "-P", os.path.join(self.tmpdir, ident + ".pid"),
+                     "-u", os.path.join(self.tmpdir, ident + ".sock")],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                self.daemons.append(proc)
             self._wait_vifs(proc, len({i for r in self.spec.mroutes if r[0] == host for i in [r[2]] + r[3]}))
             self.timings["smcrouted"] = time.monotonic() - started
 

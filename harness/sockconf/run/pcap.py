@@ -7,6 +7,8 @@ import signal
 import subprocess
 import time
 
+from sockconf.hosts import procfs
+
 START_TIMEOUT = 5.0        # seconds for tcpdump to say it is listening
 STOP_TIMEOUT = 5.0
 
@@ -52,10 +54,11 @@ class Capture:
         self.stop()
 
     def _start(self, ns, ifname, path):
-        proc = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", ifname, "--immediate-mode", "-U", "-s", "0", "-n",
-                                 "-Z", "root", "-w", path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                start_new_session=True)
-        self.procs.append(proc)
+        with procfs.signals_deferred():      # recorded before an interrupt unwinds the capture
+            proc = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", ifname, "--immediate-mode", "-U", "-s",
+                                     "0", "-n", "-Z", "root", "-w", path], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, start_new_session=True)
+            self.procs.append(proc)
         deadline = time.monotonic() + START_TIMEOUT
         line = b""
         os.set_blocking(proc.stderr.fileno(), False)

@@ -77,9 +77,10 @@ class Program(Actor):
         master, slave = pty.openpty()
         _raw_output_tty(slave)
         try:
-            self.proc = subprocess.Popen(
-                self.launcher(self.ns, self.argv), cwd=self.cwd, env=self.env,
-                stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
+            with procfs.signals_deferred():     # its pid recorded before an interrupt can unwind the case
+                self.proc = subprocess.Popen(
+                    self.launcher(self.ns, self.argv), cwd=self.cwd, env=self.env,
+                    stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
         finally:
             os.close(slave)
         self.master = master
