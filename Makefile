@@ -90,11 +90,12 @@ check: $(if $(NODEPS),,deps-check) unit all sanitize
 	$(SOCKCONF) run --impl tests/alt --strict --label alt
 	$(MAKE) --no-print-directory selftest mutants
 
-# The harness's own promises: CASE=, IMPL=, unrunnable programs, signals.  Two files at once (each file on
-# one worker, so a module's fixture is made once; the host-state checks count only what ended runs left),
-# then the checks timed against signals or watching a sweep (marker alone), one at a time.
+# The harness's own promises: CASE=, IMPL=, unrunnable programs, signals.  Four tests at once (they mostly
+# wait; the users of a grading fixture share a worker, so it is made once: tests/selftest/conftest.py; the
+# host-state checks count only what ended runs left), then the checks timed against signals or watching a
+# sweep (marker alone), one at a time.
 selftest: all
-	PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile -m 'not alone' tests/selftest
+	PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -q -p no:cacheprovider -n 4 --dist loadgroup -m 'not alone' tests/selftest
 	PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -q -p no:cacheprovider -m alone tests/selftest
 
 # Every mutant in tests/mutants/mutants.list must be rejected by the suite.

@@ -19,6 +19,7 @@ Checks the cases and what the suite needs before any case runs and says
 what is wrong: FILE:LINE: lines for the cases (exit 2), one line otherwise.
 """
 import argparse
+import hashlib
 import os
 import shutil
 import signal
@@ -142,6 +143,13 @@ def paired_with(ref):
     print("sockconf: the other program of a pair comes from %s: %s" % (ref, " ".join(programs_in(ref, "REF"))))
 
 
+def cache_key(impl):
+    """The name of IMPL's pytest cache: reference, or the folder's name and a digest of its path."""
+    if not impl:
+        return "reference"
+    return "%s-%s" % (os.path.basename(impl.rstrip("/")) or "root", hashlib.sha1(impl.encode()).hexdigest()[:8])
+
+
 def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
     """Run pytest in this process with settings CFG, own the run's lock,
     always sweep at the end.  Without a label a run of IMPL is labelled
@@ -161,10 +169,11 @@ def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
     junit_file = junit.path(cfg.label)
     shutil.rmtree(os.path.join(ROOT, "build", "artifacts", cfg.label), ignore_errors=True)
     os.makedirs(os.path.dirname(junit_file), exist_ok=True)
-    # pytest's cache (for LF=1: --lf) lives in build/, shared by every run.
+    # pytest's cache (for LF=1: --lf) lives in build/, one per IMPL folder: what failed for another
+    # implementation is not rerun, and runs of different implementations at once do not mix their records.
     # The plugin is registered by name (no rootdir conftest); suite.py holds the one test function.
     argv = ["-p", "sockconf.plugin", "--noconftest", os.path.join(HARNESS, "sockconf", "plugin", "suite.py"),
-            "-o", "cache_dir=" + os.path.join(ROOT, "build", "pytest-cache"),
+            "-o", "cache_dir=" + os.path.join(ROOT, "build", "pytest-cache", cache_key(cfg.impl)),
             "-q", "-rfE", "-n", str(workers), "--junitxml", junit_file,
             "-o", "junit_family=xunit2", "--rootdir", HARNESS] + (["--lf"] if last_failed else [])
     # xdist's public loadgroup: a case is a group of its own, so its workers are

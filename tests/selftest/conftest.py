@@ -17,6 +17,7 @@ SUBORDINATE_FIRST = 1_500_000_000    # a block no other account's subordinate id
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes a minute or more; started first, so the others fill the workers beside it")
     config.addinivalue_line("markers", "alone: timed against signals, or watching what a sweep removes: make check runs these after the others, "
                                        "one at a time, on an otherwise idle machine")
 
@@ -49,12 +50,21 @@ def unprivileged_user():
 
 
 
+def mutant_program(name, folder):
+    """Mutant NAME's program copied into FOLDER, built in a folder of this call's own: self-checks
+    running side by side may build the same mutant."""
+    entry = next(m for m in mutants.parse_list() if m[0] == name)
+    top = tempfile.mkdtemp(prefix="sockconf-mutant-")
+    try:
+        shutil.copy(os.path.join(mutants.build(*entry[:4], under=top), entry[1]), os.path.join(folder, entry[1]))
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
 def mutant_submission(folder, name):
     """The reference with one program replaced by mutant NAME."""
     shutil.copytree(REF, folder)
-    entry = next(m for m in mutants.parse_list() if m[0] == name)
-    bindir = mutants.build(name, entry[1], entry[2], entry[3])
-    shutil.copy(os.path.join(bindir, entry[1]), os.path.join(folder, entry[1]))
+    mutant_program(name, folder)
 
 
 def known_submissions(folder, hostile=True):
@@ -69,3 +79,17 @@ def known_submissions(folder, hostile=True):
         shutil.copytree(os.path.join(ROOT, "tests", "hostile", "hangs"), os.path.join(folder, "hostile-hangs"))
         os.mkdir(os.path.join(folder, "empty"))
     return folder
+
+
+# Module-scoped fixtures that run a whole grading: the tests that use one go to the same xdist worker
+# (--dist loadgroup), which makes it once; every other test goes to whichever worker is free.
+SHARED_FIXTURES = ("graded", "drawn")
+
+
+@pytest.hookimpl(tryfirst=True)     # before xdist's own hook, which reads the group from the marker
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for name in SHARED_FIXTURES:
+            if name in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(name))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)     # stable: otherwise as collected

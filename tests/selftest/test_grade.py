@@ -14,10 +14,9 @@ import tempfile
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from conftest import known_submissions
+from conftest import known_submissions, mutant_program
 from sockconf.paths import SELF as SOCKCONF
 from sockconf.reports import results
-from sockconf.tools import mutants
 
 CASES = "tcp-echo tcp-client-refused tcp-server-exact-bytes"
 # (submission, {(case, variant): verdict} that differ from pass)
@@ -240,6 +239,7 @@ def test_the_matrix_and_a_sequence_chart_in_a_real_browser(graded):
 EXPLORE_SEED, EXPLORE_BUDGET = "1", "12"    # iserver-buffer-1024's difference comes within 12 scenarios of seed 1
 
 
+@pytest.mark.slow
 def test_grade_with_exploration_records_each_program_and_keeps_the_finding(tmp_path):
     """EXPLORE= adds one record per program explored: the mutant's iserver is
     a spec-fail (a spec scenario: it waits in recv() for 1024 bytes, not 100) with its case file under impl/NAME/findings,
@@ -249,8 +249,7 @@ def test_grade_with_exploration_records_each_program_and_keeps_the_finding(tmp_p
         folder = subs / name
         folder.mkdir(parents=True)
         if mutant:
-            entry = next(m for m in mutants.parse_list() if m[0] == mutant)
-            shutil.copy(os.path.join(mutants.build(*entry[:4]), "iserver"), folder / "iserver")
+            mutant_program(mutant, folder)
         else:
             shutil.copy(os.path.join(ROOT, "build", "bin", "iserver"), folder / "iserver")
     out = tmp_path / "grade"

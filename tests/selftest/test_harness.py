@@ -20,6 +20,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from conftest import mutant_program
 from sockconf.hosts import netns, ownership, sandbox
 from sockconf.paths import REFERENCE as REF
 from sockconf.paths import SELF as SOCKCONF
@@ -113,11 +114,7 @@ def test_case_pattern_matching_nothing_is_an_error():
 
 def test_impl_with_one_broken_program_fails_exactly_its_cases(impl):
     # The broken tcpclient writes 41 bytes instead of its 100-byte buffer.
-    subprocess.run(["make", "-s", "-C", ROOT, "all"], check=True)
-    mutant = subprocess.run(SOCKCONF[:1] + ["-c", "from sockconf.tools import mutants; "
-                            "m = [m for m in mutants.parse_list() if m[0] == 'tcpclient-writes-strlen'][0]; "
-                            "print(mutants.build(*m[:4]))"], capture_output=True, text=True, check=True).stdout.strip()
-    shutil.copy(os.path.join(mutant, "tcpclient"), impl / "tcpclient")
+    mutant_program("tcpclient-writes-strlen", impl)
     # (the fast tcp cases: the 15 s timeouts add nothing here)
     proc = run(["run", "--impl", str(impl), "--case", "tcp-client-* tcp-echo tcp-server-exact-bytes tcp-server-reset "
                 "tcp-server-short-then-close", "--label", "self-impl"])
@@ -215,6 +212,7 @@ def test_a_kernel_that_restricts_user_namespaces_is_named_with_what_to_do(tmp_pa
     assert "sysctl -w" in reason and "\n" not in reason
 
 
+@pytest.mark.xdist_group("host-state")
 def test_a_user_who_is_not_root_gets_the_same_verdicts(unprivileged_user):
     name, tree = unprivileged_user
     before = host_state()
@@ -447,6 +445,7 @@ def hostile_evidence(path):
     return [l[len("# shows: "):] for l in head.splitlines() if l.startswith("# shows: ")]
 
 
+@pytest.mark.xdist_group("host-state")   # one after another: each compares the host's state before and after
 @pytest.mark.parametrize("name", sorted(d for d in os.listdir(HOSTILE) if os.path.isdir(os.path.join(HOSTILE, d)))
                          + ["garbage"])
 def test_hostile_program_is_contained(name, tmp_path):
@@ -615,6 +614,7 @@ def test_a_sweep_removes_what_a_killed_process_left_aside_and_nothing_of_a_live_
                 os.unlink(path)
 
 
+@pytest.mark.alone       # its unheld process is what the other self-checks count as a run's leftover
 def test_a_sweep_kills_the_processes_of_a_case_uid_no_run_holds_and_leaves_a_held_ones():
     """A program forked just before its case ended can become its case uid after the end killed the
     uid's processes and released it: a sweep kills it.  A uid a live run holds keeps its processes."""

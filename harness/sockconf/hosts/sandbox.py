@@ -116,10 +116,14 @@ def kill_all_as(uid):
         pass                   # reaped by another thread's reap_children: done all the same
 
 
-def kill_uid(uid, timeout=5.0):
+def kill_uid(uid, timeout=5.0, zombies=True):
     """SIGKILL every process of UID until none is left (bounded); returns those
-    left.  kill(-1) as UID reaches all of them at once; the pids seen are killed one by one too."""
-    return procfs.kill_until_gone(lambda: procfs.uid_pids(uid), timeout, lambda: kill_all_as(uid))
+    left.  kill(-1) as UID reaches all of them at once; the pids seen are killed one by one too.
+    ZOMBIES: wait until their parents (init, for the orphans) have reaped the killed too."""
+    def left():
+        found = procfs.uid_pids(uid)
+        return found if zombies else [pid for pid in found if not procfs.is_zombie(pid)]
+    return procfs.kill_until_gone(left, timeout, lambda: kill_all_as(uid))
 
 
 def allocate_uid(rid):
@@ -196,7 +200,7 @@ def release_uids(run_alive):
                 kill_uid(int(name))
                 os.unlink(os.path.join(UID_DIR, name))
         for uid in unheld_uids():
-            kill_uid(uid)
+            kill_uid(uid, zombies=False)
     finally:
         os.close(fd)
 
@@ -204,9 +208,11 @@ def release_uids(run_alive):
 def unheld_uids():
     """Case uids that processes have though no run holds them: a process that became its uid after its
     case's end had killed the uid's processes (it was forked before, unrecorded).  A uid's file is made
-    before any process takes it and removed after they are killed, so these are always leftovers."""
+    before any process takes it and removed after they are killed, so these are always leftovers.
+    Zombies do not count: they can no longer act, and only their parents can make them go."""
     first, count = case_uid_range()
-    taken = {u for uids in procfs.process_uids().values() for u in uids if first <= u < first + count}
+    taken = {u for pid, uids in procfs.process_uids().items() for u in uids
+             if first <= u < first + count and not procfs.is_zombie(pid)}
     return sorted(u for u in taken if uid_holder(u) is None)
 
 

@@ -70,10 +70,10 @@ def explore(name, program, bindir, seed, scenarios):
     return False, "exploration found nothing (exit %d, log %s)" % (proc.returncode, os.path.relpath(log, ROOT))
 
 
-def mutated_sources(name, source, sed):
-    """Copy src/ to build/mutants/NAME/src and apply SED to SOURCE, which it
+def mutated_sources(name, source, sed, under=BUILD):
+    """Copy src/ to UNDER/NAME/src (build/mutants/NAME/src) and apply SED to SOURCE, which it
     must change.  Returns the mutant's top folder."""
-    top = os.path.join(BUILD, name)
+    top = os.path.join(under, name)
     shutil.rmtree(top, ignore_errors=True)
     shutil.copytree(os.path.join(ROOT, "src"), os.path.join(top, "src"))
     shutil.copytree(os.path.join(ROOT, "tests", "unit"), os.path.join(top, "tests", "unit"))
@@ -87,9 +87,10 @@ def mutated_sources(name, source, sed):
     return top
 
 
-def build(name, program, source, sed):
-    """The mutated PROGRAM (and its worker) compiled into build/mutants/NAME/bin."""
-    top = mutated_sources(name, source, sed)
+def build(name, program, source, sed, under=BUILD):
+    """The mutated PROGRAM (and its worker) compiled into UNDER/NAME/build/bin, UNDER by default
+    build/mutants (a folder of its own for a build beside make mutants')."""
+    top = mutated_sources(name, source, sed, under)
     # A design server comes with its worker program, both from the mutated sources.
     programs = [program] + ([WORKERS[program]] if program in WORKERS else [])
     cc = make(top, ["build/bin/" + prog for prog in programs])
