@@ -10,6 +10,7 @@ import os
 import time
 
 from sockconf.run.actors import Timeline
+from sockconf.run.cpu import CpuMeter
 from sockconf.language.argtypes import ADDRESS_RE, REF_RE, Quoted
 from sockconf.language.cases import DEFAULT_WITHIN
 from sockconf.language.notation import decode_bytes
@@ -43,7 +44,7 @@ def program_env(extra_path=""):
 class CaseRun:
     """One run of CASE with DIRS = {program: (directory, origin)}."""
 
-    def __init__(self, case, dirs, prefix, tmpdir, artifacts, rerun, sandbox=None, env=None, pcap=False):
+    def __init__(self, case, dirs, prefix, tmpdir, artifacts, rerun, sandbox=None, env=None, pcap=False, cpu=None):
         self.case = case
         self.sandbox = sandbox          # Sandbox of the case: programs run as its user
         self.env = env or program_env()
@@ -61,6 +62,7 @@ class CaseRun:
         self.timing = []          # every at= check: expected, tolerance, actual, margin
         self.observations = []    # what the explorer's observation steps saw (verbs/observe.py)
         self.failure = None       # failure.failure_details() of a failed run
+        self.cpu = cpu or CpuMeter()   # the CPU of each part of the run
 
     # --- values a run alone knows ------------------------------------------
     def subst(self, text):
@@ -119,14 +121,20 @@ class CaseRun:
             stack.callback(self._stop_all)
             self.timeline.add("harness", "topology", "%s up in %.1f ms" % (
                 self.case.topology, 1000 * self.topo.timings["up"]))
+            self.cpu.lap("topology up")
             failure = self._walk()
+            self.cpu.lap("steps")
             self._settle()
             self._stop_all()
+            self.cpu.lap("stop")
             diffs = compare_transcripts(self)
+            self.cpu.lap("verdict")
+        self.cpu.lap("topology down")
         if failure or diffs:
             report = failure_report(self, failure, diffs)
             self.failure = failure_details(self, failure, diffs)
             save_artifacts(self, report)
+            self.cpu.lap("verdict")
             raise CaseFailed(report)
 
     def record(self):
@@ -135,7 +143,7 @@ class CaseRun:
                             "summary": a.summary()} for a in self.actors.values()],
                 "hosts": {host: self.case.spec.address(host) for host in self.case.spec.hosts},
                 "events": [e.as_dict() for e in self.timeline.sorted_events()],
-                "timing": self.timing, "failure": self.failure,
+                "timing": self.timing, "failure": self.failure, "cpu": self.cpu.record(),
                 "pcap": [{"file": os.path.relpath(path, self.artifacts), "link": what}
                          for path, what in (self.capture.files if self.capture else [])]}
 

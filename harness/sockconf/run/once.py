@@ -9,6 +9,7 @@ import threading
 
 from sockconf.hosts.sandbox import Sandbox, run_state_dir, stage
 from sockconf.reports import results
+from sockconf.run.cpu import CpuMeter
 from sockconf.run.engine import CaseRun, program_env
 from sockconf.run.failure import CaseFailed
 
@@ -34,16 +35,22 @@ def run_case(case, vid, dirs, cfg, worker, artifacts, rerun):
     prefix = "sc%s-%s%02d" % (cfg.run, worker, seq)
     run_tmp = run_state_dir(cfg.run, "tmp")
     os.makedirs(run_tmp, exist_ok=True)
+    meter = CpuMeter()
     staged = {p: (stage(d, cfg.run, worker), origin) for p, (d, origin) in dirs.items()}
-    with tempfile.TemporaryDirectory(dir=run_tmp) as tmpdir:
-        with Sandbox(cfg.run, tmpdir, cfg.limits) as sandbox:
-            run = CaseRun(case, staged, prefix, tmpdir, artifacts, rerun, sandbox=sandbox,
-                          env=program_env(cfg.path), pcap=cfg.pcap)
-            failure = None
-            try:
-                run.run()
-            except CaseFailed as exc:
-                failure = str(exc)
-            finally:
-                save_record(artifacts, case, vid, run)
+    meter.lap("stage")
+    run, failure = None, None
+    try:
+        with tempfile.TemporaryDirectory(dir=run_tmp) as tmpdir:
+            with Sandbox(cfg.run, tmpdir, cfg.limits) as sandbox:
+                meter.lap("sandbox")
+                run = CaseRun(case, staged, prefix, tmpdir, artifacts, rerun, sandbox=sandbox,
+                              env=program_env(cfg.path), pcap=cfg.pcap, cpu=meter)
+                try:
+                    run.run()
+                except CaseFailed as exc:
+                    failure = str(exc)
+            meter.lap("sandbox end")
+    finally:
+        if run is not None:
+            save_record(artifacts, case, vid, run)
     return run, failure

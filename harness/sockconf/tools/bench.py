@@ -3,7 +3,10 @@
 Topologies: median set-up plus tear-down of each topology over REPS runs,
 against the targets of the harness issue.  Launch: CPU per start of a program
 under test through the sandbox's launcher.  Suite: the whole conformance run's
-wall time against its single longest case (target: at most 1.15 times).
+wall time against its single longest case (target: at most 1.15 times), and
+its CPU per case run by part (each case's result.json records its parts; what
+they do not hold is the workers' start, the controller and the reports;
+target: the harness's own at most 30 ms).
 Grading (bench_grade.py): implementations per minute and CPU per
 implementation, 1 to 20 submissions.
 Designs (bench_designs.py): connections per second of each server design.
@@ -11,6 +14,8 @@ Writes build/bench/*.csv and prints tables; exits 1 when a target is missed
 (the suite's ratio, a topology's median), after printing every figure.
 """
 import csv
+import glob
+import json
 import os
 import resource
 import statistics
@@ -24,11 +29,13 @@ from sockconf.reports import junit
 from sockconf.hosts import ownership, sandbox
 from sockconf.language.topofile import parse_spec
 from sockconf.hosts.topology import Topology
+from sockconf.run import cpu
 
 TARGETS_MS = {"pair": 12.0, "lan": 30.0, "routed": 50.0}
 LAUNCH_TARGET_MS = 3.0      # CPU per start of a program under test (the old chain of ip netns exec, sh, mount,
                             # setpriv and prlimit measured 13 ms here)
 LAUNCHES = 100
+HARNESS_CPU_TARGET_MS = 30.0   # the harness's own CPU per case run, its parts and its share of the rest
 SUITE_RATIO_TARGET = 1.15   # the whole suite's wall time over its longest case
 REPS = 20
 OUT = os.path.join(ROOT, "build", "bench")
@@ -87,6 +94,42 @@ def bench_suite():
     return proc.returncode, wall, longest
 
 
+def cpu_by_part(label):
+    """From the run LABEL's records: (rows of mean CPU ms per case run by part, case runs, the run's whole
+    CPU ms per case run).  What the parts do not hold is the workers' start, the controller and the reports."""
+    records = []
+    for path in glob.glob(os.path.join(ROOT, "build", "artifacts", label, "*", "result.json")):
+        with open(path) as f:
+            records.append(json.load(f).get("cpu", {}))
+    with open(os.path.join(ROOT, "build", "reports", label + ".results.json")) as f:
+        whole_ms = 1000 * json.load(f)["implementations"][0]["cpu_seconds"]
+    runs = max(1, len(records))
+    rows = [{"part": part, "harness_ms": sum(r.get(part, {}).get("harness_ms", 0) for r in records) / runs,
+             "children_ms": sum(r.get(part, {}).get("children_ms", 0) for r in records) / runs} for part in cpu.PARTS]
+    in_parts = sum(r["harness_ms"] + r["children_ms"] for r in rows)
+    rows.append({"part": "outside the parts (worker start, controller, reports)",
+                 "harness_ms": max(0.0, whole_ms / runs - in_parts), "children_ms": 0.0})
+    return rows, len(records), whole_ms / runs
+
+
+def print_cpu(rows, runs, per_run_ms):
+    print("\nCPU per case run, by part: mean ms over the suite's %d case runs (children: the harness's tools, and "
+          "the programs under test in stop)" % runs)
+    print("%-56s %10s %10s" % ("part", "harness", "children"))
+    for r in rows:
+        print("%-56s %10.2f %10.2f" % (r["part"], r["harness_ms"], r["children_ms"]))
+    own = sum(r["harness_ms"] for r in rows)
+    ok = own <= HARNESS_CPU_TARGET_MS
+    print("%-56s %10.2f %10.2f" % ("per case run", own, sum(r["children_ms"] for r in rows)))
+    print("harness CPU per case run: %.1f ms (target <= %.0f) %s; with its children %.1f ms" % (
+        own, HARNESS_CPU_TARGET_MS, "ok" if ok else "OVER TARGET", per_run_ms))
+    with open(os.path.join(OUT, "cpu.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["part", "harness_ms", "children_ms"])
+        writer.writeheader()
+        writer.writerows({k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()} for r in rows)
+    return ok
+
+
 def main(argv=None):
     os.makedirs(OUT, exist_ok=True)
     with ownership.owned_run() as rid:
@@ -118,6 +161,7 @@ def main(argv=None):
         "" if status == 0 else "  (the suite FAILED: exit %d)" % status))
     with open(os.path.join(OUT, "suite.csv"), "w") as f:
         f.write("wall_s,longest_case,longest_s,ratio\n%.2f,%s,%.2f,%.3f\n" % (wall, name, longest, ratio))
+    failed |= not print_cpu(*cpu_by_part("bench"))
     from sockconf.tools import bench_grade
     bench_grade.main(OUT)
     print("\nserver designs, connections per second:")
