@@ -30,6 +30,8 @@ FINDINGS = os.path.join(OUT, "findings")
 DEFAULT_EXAMPLES = 25
 CHECKS = ("tutorial", "spec")   # every scenario; CHECKS=tutorial: only those inside what the listings define
 OUTSIDE_MIN = 5           # scenarios the reference may fail to repeat before the search stops
+ROUNDS = 4                # passes over the situations that yielded scenarios, while budget is left
+ROUND_SEED_STEP = 1_000_003   # a later pass searches with SEED + its number times this (the first with SEED)
 SHOWN_LINES = 14
 FINDING_MARK = "\0finding\0"   # where a failure report names the case, until the finding's path is known           # lines of a difference's report on the console (the case file has all of it)
 
@@ -120,23 +122,35 @@ class Explorer:
     def explore(self, program, examples):
         """Search PROGRAM's space one situation at a time, each with its share of EXAMPLES
         (spaces.shares), the exchange first (where the tutorial scenarios are, so a tutorial difference
-        is not hidden behind a spec one), until a difference is found."""
+        is not hidden behind a spec one), until a difference is found.  What a pass leaves unused (a
+        situation with no scenario of the kinds explored, CHECKS=tutorial; a small space Hypothesis
+        exhausts) is shared again over the situations that yielded scenarios, with another seed."""
         outcome = Outcome(program)
-        for situation, share in spaces.shares(program, examples):
-            self.search(outcome, program, situation, share, max(OUTSIDE_MIN, examples))
-            if outcome.difference or outcome.flaky or outcome.stopped:
+        among = None           # every situation of the program
+        for number in range(ROUNDS):
+            yielded = []
+            for situation, share in spaces.shares(program, examples - outcome.scenarios, among):
+                before = outcome.scenarios
+                self.search(outcome, program, situation, share, max(OUTSIDE_MIN, examples),
+                            self.seed + number * ROUND_SEED_STEP)
+                if outcome.difference or outcome.flaky or outcome.stopped:
+                    return outcome
+                if outcome.scenarios > before:
+                    yielded.append(situation)
+            among = yielded
+            if not among or outcome.scenarios >= examples:
                 break
         return outcome
 
-    def search(self, outcome, program, situation, examples, outside_limit):
-        """One Hypothesis search of EXAMPLES scenarios in SITUATION of PROGRAM's space, its examples kept
-        apart from every other situation's; what it finds goes into OUTCOME."""
+    def search(self, outcome, program, situation, examples, outside_limit, seed_value):
+        """One Hypothesis search of EXAMPLES scenarios in SITUATION of PROGRAM's space, seeded with
+        SEED_VALUE, its examples kept apart from every other situation's; what it finds goes into OUTCOME."""
         database = DirectoryBasedExampleDatabase(os.path.join(self.database, program, situation))
         confirmed = []          # every confirmed difference, the smallest last
 
         @settings(max_examples=examples, database=database, deadline=None, verbosity=Verbosity.quiet,
                   suppress_health_check=list(HealthCheck), report_multiple_bugs=False, print_blob=False)
-        @seed(self.seed)
+        @seed(seed_value)
         @given(spaces.SPACES[program](situation))
         def check(drawn):
             checks, title, steps, topology = drawn

@@ -554,11 +554,14 @@ def taken(program):
                                                      "srv  ending for=%g" % QUIET]
 
 
-def shares(program, examples):
-    """[(situation, scenarios)]: EXAMPLES shared over PROGRAM's situations in proportion to their entries
-    in SITUATIONS (largest remainders; a tie goes to the one listed first), in their order, the exchange
-    first; a situation whose share is 0 (a budget below the number of situations) is left out."""
-    entries = SITUATIONS[program]
+def shares(program, examples, among=None):
+    """[(situation, scenarios)]: EXAMPLES shared over PROGRAM's situations (those AMONG, default all) in
+    proportion to their entries in SITUATIONS (largest remainders; a tie goes to the one listed first), in
+    their order, the exchange first; a situation whose share is 0 (a budget below the number of
+    situations) is left out."""
+    entries = [s for s in SITUATIONS[program] if among is None or s in among]
+    if not entries or examples < 1:
+        return []
     distinct = list(dict.fromkeys(entries))
     exact = {s: examples * entries.count(s) / len(entries) for s in distinct}
     counts = {s: int(exact[s]) for s in distinct}
