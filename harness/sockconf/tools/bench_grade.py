@@ -1,6 +1,6 @@
 """make bench, grading: implementations validated per minute on this
 machine and the CPU seconds each costs (harness and programs), for folders
-of 1, 5, 10 and 20 copies of the reference; target 10 per minute."""
+of 1, 10 and 50 copies of the reference; target 30 per minute at 50."""
 import csv
 import json
 import os
@@ -10,8 +10,8 @@ import tempfile
 import time
 
 from sockconf.paths import ROOT, SELF
-SIZES = (1, 5, 10, 20)
-TARGET_PER_MINUTE = 10.0
+SIZES = (1, 10, 50)
+TARGET_PER_MINUTE = 30.0      # at the largest size; the smaller ones are shown, not judged
 
 
 def grade(count, top):
@@ -54,6 +54,7 @@ def main(out_dir):
     for r in rows:
         print("%15d %8.1f %11.2f %14.1f  %s" % (r["implementations"], r["wall_s"], r["per_minute"],
                                                 r["cpu_s_per_implementation"],
+                                                "-" if r["implementations"] != SIZES[-1] else
                                                 "ok" if r["per_minute"] >= TARGET_PER_MINUTE else "BELOW %.0f/min"
                                                 % TARGET_PER_MINUTE))
     return rows
