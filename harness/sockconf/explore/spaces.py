@@ -30,11 +30,13 @@ def content(size, alphabet=ALPHABET):
 
 
 @st.composite
-def message(draw, most, least=0, alphabet=ALPHABET, buffer=100):
+def message(draw, most, least=0, alphabet=ALPHABET, buffer=100, empty=False):
     """Bytes of LEAST to MOST, half the time of a length at an edge: the program's BUFFER size (a read of
-    100 bytes, a line of 99 characters and its NUL), one on either side of it, or 1.  The buffer size
-    comes first: Hypothesis tries first entries first and shrinks towards them."""
-    edges = [size for size in (buffer, buffer - 1, buffer + 1, 1) if least <= size <= most]
+    100 bytes, a line of 99 characters and its NUL), one on either side of it, nothing (with EMPTY: a
+    typed line), or 1.  The buffer size comes first: Hypothesis tries first entries first and shrinks
+    towards them."""
+    edges = [size for size in (buffer, buffer - 1, buffer + 1) + ((0,) if empty else ()) + (1,)
+             if least <= size <= most]
     size = draw(st.one_of(st.sampled_from(edges), st.integers(least, most)))
     return draw(content(size, alphabet))
 
@@ -335,7 +337,7 @@ def comclient(draw, situation):
     if situation == "eof":
         steps += ["cli  eof", "srv  accept", "srv  take for=%g" % QUIET, "cli  ending for=%g" % QUIET]
         return "spec", "comclient on %s %s: end of input instead of a line" % (on, shown(args)), steps
-    line = draw(message(110, alphabet=TYPED, buffer=99))       # the line and its NUL fill send_buf[100]
+    line = draw(message(110, alphabet=TYPED, buffer=99, empty=True))   # the line and its NUL fill send_buf[100]
     echo_kind = draw(st.sampled_from(["same", "other", "length"]))
     sent = line + b"\0"
     echo = draw({"same": st.just(sent), "other": content(len(sent)), "length": message(120)}[echo_kind])
