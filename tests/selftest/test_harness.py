@@ -60,13 +60,10 @@ def case_user_processes():
     """Pids of processes of case users whose run has ended (the uid released, or its run gone)."""
     first, count = sandbox.case_uid_range()
     out = set()
-    for pid in os.listdir("/proc"):
-        uid = _uid_of(pid) if pid.isdigit() else None
-        if uid is None or not first <= uid < first + count:
-            continue
-        holder = sandbox.uid_holder(uid)
-        if holder is None or not ownership.run_alive(holder):
-            out.add(int(pid))
+    for pid, uids in sandbox.procfs.process_uids().items():
+        holders = [sandbox.uid_holder(uid) for uid in uids if first <= uid < first + count]
+        if any(holder is None or not ownership.run_alive(holder) for holder in holders):
+            out.add(pid)
     return out
 
 
@@ -428,13 +425,6 @@ def _owner_of(path):
     except OSError:
         return -1
 
-
-def _uid_of(pid):
-    try:
-        with open("/proc/%s/status" % pid) as f:
-            return next(int(l.split()[1]) for l in f if l.startswith("Uid:"))
-    except (OSError, StopIteration, ValueError):
-        return None
 
 
 def hostile_evidence(path):

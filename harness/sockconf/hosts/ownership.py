@@ -103,22 +103,23 @@ def sweep(run_ids=None, only_dead=True):
         for n in nss:
             shutil.rmtree(os.path.join(ETC_NETNS, n), ignore_errors=True)
     if run_ids is not None or not only_dead:
-        for rid in list(run_ids or []):
-            _remove_run_files(rid)
+        _remove_run_files(list(run_ids or []))
     elif os.path.isdir(STATE_DIR):
-        for folder in (STATE_DIR, sandbox.UID_DIR):
-            if os.path.isdir(folder):
-                sandbox.remove_dead_asides(folder)
-        for lock in os.listdir(STATE_DIR):
-            rid = lock[:-5] if lock.endswith(".lock") else None
-            if rid and not run_alive(rid):
-                _remove_run_files(rid)
-        sandbox.release_uids(run_alive)      # also the processes of uids no run holds
+        sandbox.remove_dead_asides(STATE_DIR)      # the uid folder's: release_uids()
+        _remove_run_files([lock[:-5] for lock in os.listdir(STATE_DIR)
+                           if lock.endswith(".lock") and lock[:-5] and not run_alive(lock[:-5])])
     return doomed
 
 
-def _remove_run_files(rid):
-    sandbox.release_uids(lambda owner: owner != rid and run_alive(owner))
+def _remove_run_files(rids):
+    """Release the uids of runs RIDS and of every dead run (and kill the processes of uids no run holds),
+    in one pass; then remove the runs' state and locks."""
+    sandbox.release_uids(lambda owner: owner not in rids and run_alive(owner))
+    for rid in rids:
+        _remove_run_state(rid)
+
+
+def _remove_run_state(rid):
     sandbox.remove_run_state(rid)
     try:
         os.unlink(os.path.join(STATE_DIR, rid + ".lock"))

@@ -71,8 +71,7 @@ def signals_deferred(signums=(signal.SIGINT, signal.SIGTERM)):
         yield
         return
     caught = []
-    held = {s: signal.getsignal(s) for s in signums}
-    held = {s: handler for s, handler in held.items() if handler is not None}   # None: not set from Python
+    held = {s: signal.getsignal(s) for s in signums if signal.getsignal(s) is not None}   # None: not set from Python
     for signum in held:
         signal.signal(signum, lambda received, frame: caught.append(received))
     try:

@@ -11,7 +11,8 @@ Grading (bench_grade.py): implementations per minute and CPU per
 implementation, 1, 10 and 50 submissions (target: 30 a minute at 50).
 Designs (bench_designs.py): connections per second of each server design.
 Writes build/bench/*.csv and prints tables; exits 1 when a target is missed
-(the suite's ratio, a topology's median), after printing every figure.
+(a topology's median, the launch, the suite's ratio, the CPU per case run,
+grading at 50), after printing every figure.
 """
 import csv
 import glob
@@ -24,7 +25,7 @@ import tempfile
 import time
 
 from sockconf.paths import ROOT, SELF
-from sockconf.reports import junit
+from sockconf.reports import junit, results
 
 from sockconf.hosts import ownership, sandbox
 from sockconf.language.topofile import parse_spec
@@ -101,7 +102,7 @@ def cpu_by_part(label):
     for path in glob.glob(os.path.join(ROOT, "build", "artifacts", label, "*", "result.json")):
         with open(path) as f:
             records.append(json.load(f).get("cpu", {}))
-    with open(os.path.join(ROOT, "build", "reports", label + ".results.json")) as f:
+    with open(results.path(label)) as f:
         whole_ms = 1000 * json.load(f)["implementations"][0]["cpu_seconds"]
     runs = max(1, len(records))
     rows = [{"part": part, "harness_ms": sum(r.get(part, {}).get("harness_ms", 0) for r in records) / runs,

@@ -200,8 +200,9 @@ def main(only=None):
     if unknown:
         raise SystemExit("%s names no mutant of mutants.list: %s" % (EXPLORED, " ".join(unknown)))
     # The longest first: the explorations, then the mutants of the programs with the most cases.
+    cases = load_all()
     cases_of = {}
-    for case in load_all():
+    for case in cases:
         for program in case.programs():
             cases_of[program] = cases_of.get(program, 0) + 1
     mutants.sort(key=lambda m: (m[0] not in explored, -cases_of.get(m[1], 0)))
@@ -230,7 +231,7 @@ def main(only=None):
         if problems:
             status = 1
         killed_by_any = set().union(*(r[3] for r in results)) if results else set()
-        idle = [c.name for c in load_all() if c.name not in killed_by_any]
+        idle = [c.name for c in cases if c.name not in killed_by_any]
         if idle:
             print("cases that reject no mutant (add a mutant they catch): %s" % " ".join(idle))
             status = 1
