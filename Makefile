@@ -106,7 +106,8 @@ mutants: all
 soak: all
 	$(SOCKCONF) soak $(if $(RUNS),--runs $(RUNS)) $(if $(IMPL),--impl $(IMPL))
 
-# Every subfolder of SUBMISSIONS is an implementation; JOBS at once, SHARD=i/N a share of them.
+# Every subfolder of SUBMISSIONS is an implementation, all in one pool of JOBS workers (cases at
+# once); SHARD=i/N grades a share of them.
 # Writes build/grade/: results.json, grades.csv, index.html, impl/NAME.html, gradescope/NAME.json
 # (Gradescope's autograder results; WEIGHTS=FILE gives points per case).
 grade: $(if $(NODEPS),,deps-grade) all

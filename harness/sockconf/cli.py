@@ -1,7 +1,7 @@
 """sockconf: run the conformance suite, list its cases, explore, score the mutants.
 With harness/ on PYTHONPATH (the make targets set it):
 
-  python3 -m sockconf run [--impl DIR] [--case 'PATTERN[/VARIANT] ...'] [--cases 'DIR ...'] [--strict]
+  python3 -m sockconf run [--impl DIR | --class FILE] [--case 'PATTERN[/VARIANT] ...'] [--cases 'DIR ...'] [--strict]
                           [--label L] [--workers N] [--last-failed] [-- PYTEST-ARGS]
   python3 -m sockconf list [--cases 'DIR ...']
   python3 -m sockconf verbs [--check FILE | --write FILE]
@@ -20,10 +20,14 @@ what is wrong: FILE:LINE: lines for the cases (exit 2), one line otherwise.
 """
 import argparse
 import hashlib
+import json
 import os
+import re
 import shutil
 import signal
 import sys
+
+from dataclasses import replace
 
 from sockconf.paths import HARNESS, LAUNCHER, ROOT, SELF
 
@@ -39,6 +43,7 @@ from sockconf.language.cases import CaseErrors, load_all
 
 EXPLORE_STOPPED = 3  # exit status: the reference did not repeat itself, the search stopped (a harness problem)
 XDIST_WORKERS = 6   # cases mostly wait on the network: more workers than cores
+LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")     # a label names files under build/
 
 
 def die(message, status=2):
@@ -150,30 +155,38 @@ def cache_key(impl):
     return "%s-%s" % (os.path.basename(impl.rstrip("/")) or "root", hashlib.sha1(impl.encode()).hexdigest()[:8])
 
 
-def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
+def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False, members=None):
     """Run pytest in this process with settings CFG, own the run's lock,
     always sweep at the end.  Without a label a run of IMPL is labelled
-    impl-RUNID, so runs at once keep their reports and artifacts apart."""
+    impl-RUNID, so runs at once keep their reports and artifacts apart.
+    MEMBERS (Settings with impl and label) make it a class: one pool of workers runs every member's
+    cases, each member with its own run id, reports and artifacts."""
     import pytest
     from sockconf.reports import junit
-    parsed_limits = preflight(cfg.impl, cfg.limits_text, cfg.pcap)
+    parsed_limits = preflight(None if members else cfg.impl, cfg.limits_text, cfg.pcap)
     if cfg.ref != settings.Settings.ref:
         paired_with(cfg.ref)
     for rid, names in ownership.sweep().items():
         print("sockconf: removed leftovers of a killed run %s: %s" % (rid, " ".join(names)))
     cfg.run = ownership.begin_run()
     cfg.label = cfg.label or ("impl-" + cfg.run if cfg.impl else "conformance")
+    for member in members or []:
+        member.run = ownership.begin_run()
     print("sockconf: programs under test run as an unprivileged user of their own per case, limits: %s" % (
         sandbox.describe_limits(parsed_limits)))
     os.environ.update(cfg.environ())
+    if members:
+        os.environ.update(settings.class_environ(members))
     junit_file = junit.path(cfg.label)
-    shutil.rmtree(os.path.join(ROOT, "build", "artifacts", cfg.label), ignore_errors=True)
+    for label in [cfg.label] + [m.label for m in members or []]:
+        shutil.rmtree(os.path.join(ROOT, "build", "artifacts", label), ignore_errors=True)
     os.makedirs(os.path.dirname(junit_file), exist_ok=True)
     # pytest's cache (for LF=1: --lf) lives in build/, one per IMPL folder: what failed for another
     # implementation is not rerun, and runs of different implementations at once do not mix their records.
     # The plugin is registered by name (no rootdir conftest); suite.py holds the one test function.
     argv = ["-p", "sockconf.plugin", "--noconftest", os.path.join(HARNESS, "sockconf", "plugin", "suite.py"),
-            "-o", "cache_dir=" + os.path.join(ROOT, "build", "pytest-cache", cache_key(cfg.impl)),
+            "-o", "cache_dir=" + os.path.join(ROOT, "build", "pytest-cache", "class-" + cfg.label if members
+                                              else cache_key(cfg.impl)),
             "-q", "-rfE", "-n", str(workers), "--junitxml", junit_file,
             "-o", "junit_family=xunit2", "--rootdir", HARNESS] + (["--lf"] if last_failed else [])
     # xdist's public loadgroup: a case is a group of its own, so its workers are
@@ -183,7 +196,8 @@ def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False):
     try:
         status = pytest.main(argv)
     finally:
-        ownership.end_run(cfg.run)
+        for rid in [m.run for m in members or []] + [cfg.run]:
+            ownership.end_run(rid)
     return int(status)
 
 
@@ -191,15 +205,47 @@ def cmd_run(args):
     case_dirs = case_dirs_of(args.cases)
     cases = checked_cases(case_dirs)
     patterns = (args.case or "").split()
+    members = class_members(args.class_file) if args.class_file else None
+    if members and args.impl:
+        die("--class and --impl: the class file names the implementations")
     cfg = settings.Settings(impl=os.path.abspath(args.impl) if args.impl else None, cases=patterns,
                             ref=os.path.abspath(args.ref) if args.ref else settings.Settings.ref,
                             case_dirs=case_dirs, strict=args.strict, label=args.label,
-                            limits_text=args.limits or "", path=args.path or "", pcap=args.pcap)
-    planned = variants.planned(cases, cfg)
+                            limits_text=args.limits or "", path=args.path or "", pcap=args.pcap,
+                            budget=args.budget or 0.0)
+    if cfg.budget < 0:
+        die("--budget %s: seconds, 0 or more" % args.budget)
+    if members:
+        members = [replace(cfg, impl=m.impl, ref=m.ref or cfg.ref, cases=m.cases or cfg.cases, label=m.label) for m in members]
+    planned = [run for member in members or [cfg] for run in variants.planned(cases, member)]
     if not planned:
         die("no case matched CASE=%s (make cases lists them%s)" % (
-            args.case, "" if cfg.impl else "; a /VARIANT other than the case alone needs IMPL="), 5)
-    sys.exit(run_suite(cfg, args.pytest, workers_for(len(planned), args.workers), args.last_failed))
+            args.case, "" if cfg.impl or members else "; a /VARIANT other than the case alone needs IMPL="), 5)
+    if members:
+        cfg.label = cfg.label or "class"
+    sys.exit(run_suite(cfg, args.pytest, workers_for(len(planned), args.workers), args.last_failed, members))
+
+
+def class_members(path):
+    """The members of the class file PATH: a JSON list of {"label": NAME, "impl": FOLDER}, each optionally
+    with "ref": FOLDER (its pairs' other program) and "case": 'PATTERN ...' (make grade and make interop
+    write it); every folder must hold programs, every label be new. A bad file ends the command."""
+    try:
+        with open(path) as f:
+            entries = json.load(f)
+        members = [settings.Settings(impl=os.path.abspath(e["impl"]), label=e["label"],
+                                     ref=os.path.abspath(e["ref"]) if e.get("ref") else None,
+                                     cases=(e.get("case") or "").split()) for e in entries]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        die("--class %s: expected a JSON list of {\"label\", \"impl\"[, \"ref\", \"case\"]}: %s" % (path, exc))
+    labels = [m.label for m in members]
+    if not members or len(set(labels)) != len(labels) or not all(LABEL_RE.match(label) for label in labels):
+        die("--class %s: one member or more, each with its own label of letters, digits, . _ -" % path)
+    for member in members:
+        programs_in(member.impl, "IMPL")
+        if member.ref:
+            programs_in(member.ref, "REF")
+    return members
 
 
 def workers_for(runs_planned, most):
@@ -312,6 +358,8 @@ def main():
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run")
     run.add_argument("--impl")
+    run.add_argument("--class", dest="class_file", metavar="FILE",
+                     help="a class: JSON [{\"label\", \"impl\"}, ...], every member's cases in one pool of workers")
     run.add_argument("--ref", help="the programs each case pairs with IMPL's (default: the reference, build/bin)")
     run.add_argument("--case")
     run.add_argument("--strict", action="store_true")
@@ -320,6 +368,8 @@ def main():
     run.add_argument("--path", help="folders put in front of the programs' PATH")
     run.add_argument("--cases", help="folders of your own cases (and topologies), space separated")
     run.add_argument("--pcap", action="store_true", help="record every link of every case with tcpdump")
+    run.add_argument("--budget", type=float, metavar="SECONDS",
+                     help="seconds of case runs each implementation may use; later cases are not run (error)")
     run.add_argument("--workers", type=int, default=XDIST_WORKERS, help="cases at once (pytest-xdist workers)")
     run.add_argument("--last-failed", action="store_true", help="only what failed in the previous run (pytest --lf)")
     run.add_argument("pytest", nargs="*")

@@ -12,10 +12,15 @@ environment; everything else reads them with current().
   SOCKCONF_LIMITS     limits of programs under test over the defaults ("as=unlimited,cpu=60")
   SOCKCONF_PATH       folders put in front of the programs' PATH
   SOCKCONF_PCAP       1: record every link of every case with tcpdump
+  SOCKCONF_BUDGET     seconds of case runs each implementation may use (0: no bound; run/budget.py)
+  SOCKCONF_CLASS      a class of implementations run in one pool of workers (make grade, make
+                      interop): a JSON list of {"impl", "ref", "cases", "label", "run"}, each its own
+                      folders, cases, reports and run id; the other settings are shared
 """
 import functools
+import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sockconf.hosts.sandbox import parse_limits
 
@@ -34,6 +39,7 @@ class Settings:
     limits_text: str = ""
     path: str = ""
     pcap: bool = False
+    budget: float = 0.0
 
     @property
     def limits(self):
@@ -45,7 +51,7 @@ class Settings:
                 "SOCKCONF_CASES": " ".join(self.cases), "SOCKCONF_CASE_DIRS": " ".join(self.case_dirs),
                 "SOCKCONF_STRICT": "1" if self.strict else "0", "SOCKCONF_LABEL": self.label,
                 "SOCKCONF_RUN": self.run, "SOCKCONF_LIMITS": self.limits_text, "SOCKCONF_PATH": self.path,
-                "SOCKCONF_PCAP": "1" if self.pcap else "0"}
+                "SOCKCONF_PCAP": "1" if self.pcap else "0", "SOCKCONF_BUDGET": repr(self.budget)}
 
 
 def from_environ(env):
@@ -60,10 +66,36 @@ def from_environ(env):
         run=env.get("SOCKCONF_RUN") or "",
         limits_text=env.get("SOCKCONF_LIMITS") or "",
         path=env.get("SOCKCONF_PATH") or "",
-        pcap=env.get("SOCKCONF_PCAP") == "1")
+        pcap=env.get("SOCKCONF_PCAP") == "1",
+        budget=float(env.get("SOCKCONF_BUDGET") or 0))
 
 
 @functools.lru_cache(maxsize=None)
 def current():
     """This process's settings (read from the environment once)."""
     return from_environ(os.environ)
+
+
+CLASS_FIELDS = ("impl", "ref", "cases", "label", "run")     # what each member of a class has of its own
+
+
+def class_environ(members):
+    """The environment variable that carries a class's MEMBERS (Settings, one per implementation)."""
+    return {"SOCKCONF_CLASS": json.dumps([{k: getattr(m, k) for k in CLASS_FIELDS} for m in members])}
+
+
+@functools.lru_cache(maxsize=None)
+def members():
+    """The settings of each implementation this process runs: the class's members, each the shared
+    settings with its own folder, label and run id; without a class, current() alone."""
+    text = os.environ.get("SOCKCONF_CLASS")
+    if not text:
+        return (current(),)
+    return tuple(replace(current(), **{k: m[k] for k in CLASS_FIELDS}) for m in json.loads(text))
+
+
+def run_ids(env):
+    """Every run id the run of environment ENV owns (read anew: a signal handler's view): its own and
+    its class members'."""
+    own = [env.get("SOCKCONF_RUN") or ""] + [m["run"] for m in json.loads(env.get("SOCKCONF_CLASS") or "[]")]
+    return [rid for rid in dict.fromkeys(own) if rid]

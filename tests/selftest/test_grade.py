@@ -153,6 +153,7 @@ def test_gradescope_points_come_from_the_weights_file(graded, tmp_path):
     (["SUBMISSIONS=%s" % ROOT + "/tests/cases"], "has no subfolder"),
     (["SUBMISSIONS=%s" % ROOT + "/tests", "SHARD=3/2"], "SHARD=3/2: i must be from 1 to N"),
     (["SUBMISSIONS=%s" % ROOT + "/tests", "SHARD=x"], "SHARD=x: expected i/N"),
+    (["SUBMISSIONS=%s" % ROOT + "/tests", "JOBS=0"], "JOBS=0: at least 1"),
     ([], "make grade needs SUBMISSIONS=DIR"),
 ])
 def test_bad_grade_input_is_refused_in_one_line(args, message):

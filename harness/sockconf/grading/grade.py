@@ -17,17 +17,16 @@ import argparse
 import concurrent.futures
 import json
 import os
-import random
 import shutil
-import signal
-import string
 import subprocess
 import sys
 import time
 
+from sockconf.catalogue import PROGRAMS
 from sockconf.paths import REPORTS, ROOT, SELF
 from sockconf.verdicts import Verdict
 
+from sockconf.grading import pool
 from sockconf.reports import gradescope
 from sockconf.reports import pages
 from sockconf.reports import results
@@ -36,16 +35,7 @@ from sockconf.language.cases import CaseErrors, load_all
 from sockconf.language.variants import selected, variant_id
 
 OUT = os.path.join(ROOT, "build", "grade")
-SUBMISSION_BOUND = 900.0       # seconds one submission's whole run may take
 EXPLORE_BOUND = 900.0          # seconds one submission's exploration may take
-WORKERS_PER_RUN = 6            # cases at once within one submission's run
-
-
-def default_jobs():
-    """Implementations at once: runs mostly wait, so two per core and one
-    more keep the cores busy (measured on 2 cores: 5 at once grade 20
-    copies of the reference in 160 s at 169 % CPU, 8 at once no faster)."""
-    return 2 * (os.cpu_count() or 1) + 1
 
 
 def die(message, status=2, command="grade"):
@@ -86,49 +76,18 @@ def share(names, shard):
     return [name for k, name in enumerate(names) if k % n == i - 1]
 
 
-def new_tag():
-    """Four letters or digits that keep the labels of this command's runs apart from another's."""
-    return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(4))
-
-
-def run_one(name, path, label, out_dir, case_patterns=None, ref=None):
-    """Run the suite on one implementation (its pairs' other program from REF, default the
-    reference); (implementation entry, rows)."""
-    log_path = os.path.join(out_dir, "logs", name + ".log")
-    started = time.monotonic()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([*SELF, "run", "--impl", path,
-                                 "--label", label, "--workers", str(WORKERS_PER_RUN)]
-                                + (["--case", case_patterns] if case_patterns else [])
-                                + (["--ref", ref] if ref else []),
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        status, usage = wait_bounded(proc, started + SUBMISSION_BOUND)
-    wall = time.monotonic() - started
-    entry = {"name": name, "path": os.path.abspath(path), "status": "ran", "error": None,
-             "programs": results.program_hashes(path), "wall_seconds": round(wall, 2),
-             "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2) if usage else 0.0}
-    run_results = results.path(label)
-    if status is None or not os.path.exists(run_results):
-        with open(log_path) as log:
-            last = [line.strip() for line in log if line.strip()][-1:] or ["no output"]
-        entry.update(status="error", error="timed out after %.0f s" % SUBMISSION_BOUND if status is None
-                     else "the run did not start (exit %d): %s" % (status, last[0]))
-        return entry, []
-    return entry, results.read(run_results)["results"]
-
-
-def grade_one(name, path, label, out_dir, args):
-    """One implementation's cases, then (with --explore) its exploration: (entry, rows, explored records)."""
-    entry, rows = run_one(name, path, label, out_dir, args.case)
+def explore_and_record(name, entry, out_dir, args):
+    """With --explore, one implementation's exploration as records (an `error` record when it could not
+    be explored)."""
     if not args.explore or entry["status"] != "ran":
-        return entry, rows, []
-    explored, why = explore_one(name, path, out_dir, args.explore, args.seed)
+        return []
+    explored, why = explore_one(name, entry["path"], out_dir, args.explore, args.seed)
     if why:
         provided = sorted(p for p, digest in entry["programs"].items() if digest)
         explored = [results.record(name, {"case": "explore", "variant": "explore", "checks": "tutorial",
                                           "title": "explore", "programs": provided, "verdict": Verdict.ERROR,
                                           "reason": why, "duration": 0.0}, None, None)]
-    return entry, rows, explored
+    return explored
 
 
 def explore_one(name, path, out_dir, examples, seed_value):
@@ -141,7 +100,7 @@ def explore_one(name, path, out_dir, examples, seed_value):
                                  "--database", os.path.join(out_dir, "hypothesis", pages.file_name(name)),
                                  "--json", json_path],
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        status, _ = wait_bounded(proc, time.monotonic() + EXPLORE_BOUND)
+        status, _ = pool.wait_bounded(proc, time.monotonic() + EXPLORE_BOUND)
     if status is None or not os.path.exists(json_path):
         return [], ("exploration timed out after %.0f s" % EXPLORE_BOUND if status is None
                     else "exploration did not run (exit %d): see logs/%s.explore.log" % (status, name))
@@ -165,21 +124,6 @@ def explored_record(name, outcome, out_dir, seed_value):
            "title": "explore %s: %d scenarios, seed %d" % (outcome["program"], outcome["scenarios"], seed_value),
            "programs": [outcome["program"]], "verdict": verdict, "reason": reason, "duration": 0.0}
     return results.record(name, row, None, None)
-
-
-def wait_bounded(proc, deadline):
-    """(exit status, rusage) of PROC, or (None, rusage) after killing its group at DEADLINE."""
-    while time.monotonic() < deadline:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            return os.waitstatus_to_exitcode(status), usage
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)
-    except ChildProcessError:
-        usage = None
-    return None, usage
 
 
 def collect(name, run_records, out_dir):
@@ -230,6 +174,8 @@ def weight_rules(path):
 
 
 def cmd_run(args):
+    if args.jobs is not None and args.jobs < 1:
+        die("JOBS=%d: at least 1 (cases at once)" % args.jobs)
     if args.explore is not None and args.explore < 1:
         die("EXPLORE=%d: at least 1 scenario per program" % args.explore)
     rules = weight_rules(args.weights)
@@ -241,21 +187,26 @@ def cmd_run(args):
     out_dir = os.path.abspath(args.out)
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(os.path.join(out_dir, "logs"))
-    tag = new_tag()
-    print("grade: %d implementations, %d at once -> %s" % (len(names), args.jobs, os.path.relpath(out_dir)))
+    paths = {name: os.path.join(args.submissions, name) for name in names}
+    runnable = [name for name in names if any(results.program_hashes(paths[name]).values())]
+    args.jobs = args.jobs or pool.default_jobs(len(runnable))
+    print("grade: %d implementations, %d cases at once -> %s" % (len(names), args.jobs, os.path.relpath(out_dir)),
+          flush=True)
     started = time.monotonic()
-    implementations, records = [], []
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futures = {pool.submit(grade_one, name, os.path.join(args.submissions, name), "grade-%s-%03d" % (tag, k),
-                               out_dir, args): name for k, name in enumerate(names)}
-        for future in concurrent.futures.as_completed(futures):
-            entry, rows, explored = future.result()
-            name = futures[future]
-            records += collect(name, rows, out_dir) if entry["status"] == "ran" else error_records(name, entry, cases, args.case)
+    graded = pool.run_class([{"name": name, "impl": paths[name]} for name in runnable], "grade-" + pool.new_tag(), out_dir,
+                       args.jobs, args.case) if runnable else {}
+    for name in set(names) - set(runnable):
+        graded[name] = (dict(pool.new_entry(name, paths[name]), status="error",
+                             error="holds none of the programs (%s)" % " ".join(PROGRAMS)), [])
+    records = []
+    for name in names:
+        entry, rows = graded[name]
+        records += collect(name, rows, out_dir) if entry["status"] == "ran" else error_records(name, entry, cases, args.case)
+        print("grade: %-24s %-5s %s" % (name, entry["status"], entry["error"] or "%.1f s of case runs" % entry["wall_seconds"]))
+    with concurrent.futures.ThreadPoolExecutor(pool.explore_jobs()) as explorers:
+        for explored in explorers.map(lambda name: explore_and_record(name, graded[name][0], out_dir, args), names):
             records += explored
-            implementations.append(entry)
-            print("grade: %-24s %-5s %6.1f s" % (name, entry["status"], entry["wall_seconds"]), flush=True)
-    implementations.sort(key=lambda e: e["name"])
+    implementations = [graded[name][0] for name in names]
     doc = results.document(implementations, sorted(records, key=lambda r: (r["implementation"], r["case"], r["variant"])),
                            args.shard)
     write_outputs(doc, out_dir, rules)
@@ -293,7 +244,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run")
     run.add_argument("submissions")
-    run.add_argument("--jobs", type=int, default=default_jobs())
+    run.add_argument("--jobs", type=int, help="cases at once (the class's pool of workers; default pool.default_jobs)")
     run.add_argument("--shard")
     run.add_argument("--case", help="only these cases (shell patterns), as CASE= of make conformance")
     run.add_argument("--out", default=OUT)

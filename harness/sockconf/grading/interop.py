@@ -3,9 +3,10 @@ every subfolder of SUBMISSIONS are implementations; each one's clients run
 against each one's servers on the cases that pair a client with a server
 (catalogue.CLIENT_SERVER: TCP echo, UDP echo, comclient with iserver and
 the design servers, mcastclient with mcastserver).  One run per (client
-implementation, server implementation): `sockconf run --impl CLIENTS --ref
-SERVERS`, variant CLIENT-impl of each paired case, so the client comes from
-one folder and the server from the other.  JOBS runs at once.
+implementation, server implementation), its client folder as IMPL and its
+server folder as REF, variant CLIENT-impl of each paired case, so the client
+comes from one folder and the server from the other; all runs are members of
+one class (pool.run_class: one pool of JOBS workers).
 
   python3 -m sockconf interop run SUBMISSIONS [--jobs N] [--case 'PATTERN ...'] [--out DIR]
 
@@ -16,7 +17,6 @@ results.json records; schema reports/interop.schema.json) and logs/.
 Exit status: 0 the matrix is drawn (whatever its cells say), 2 bad input.
 """
 import argparse
-import concurrent.futures
 import json
 import os
 import shutil
@@ -24,6 +24,7 @@ import time
 
 from sockconf.catalogue import CLIENT_SERVER
 from sockconf.grading import grade
+from sockconf.grading import pool
 from sockconf.language.cases import CaseErrors, load_all
 from sockconf.language.variants import selected
 from sockconf.paths import REFERENCE, ROOT, shown
@@ -85,11 +86,17 @@ def cell_name(client, server):
     return "%s--%s" % (pages.file_name(client), pages.file_name(server))
 
 
-def run_cells(run, label, pairs, out_dir):
-    """One run: [cell] for each of its pairs, its records' details copied under cells/."""
+def class_member(run, pairs):
+    """One run as a member of the class (pool.run_class): the client's folder, the server's as REF, its cases."""
     (client, client_dir), (server, server_dir), mine = run
+    return {"name": cell_name(client, server), "impl": client_dir, "ref": server_dir, "case": case_patterns(pairs, mine)}
+
+
+def run_cells(run, entry, rows, pairs, out_dir):
+    """One run's [cell] for each of its pairs (ENTRY and ROWS from pool.run_class), its records' details
+    copied under cells/."""
+    (client, _), (server, _), mine = run
     name = cell_name(client, server)
-    entry, rows = grade.run_one(name, client_dir, label, out_dir, case_patterns(pairs, mine), ref=server_dir)
     cells = []
     for pair in mine:
         wanted = {case.name: case for case in pairs[pair]}
@@ -99,7 +106,7 @@ def run_cells(run, label, pairs, out_dir):
         else:
             records = [grade.error_record(name, c, "%s-impl" % pair[0], entry["error"]) for c in wanted.values()]
         cells.append(cell(pair, client, server, records))
-    return entry, cells
+    return cells
 
 
 def pair_folder(pair):
@@ -196,18 +203,15 @@ def cmd_run(args):
     out_dir = os.path.abspath(args.out)
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(os.path.join(out_dir, "logs"))
-    tag = grade.new_tag()
-    print("interop: %d implementations, %d runs (client x server), %d at once -> %s" % (
-        len(impls), len(runs), args.jobs, shown(out_dir)))
+    args.jobs = args.jobs or pool.default_jobs(len(runs))
+    print("interop: %d implementations, %d runs (client x server), %d cases at once -> %s" % (
+        len(impls), len(runs), args.jobs, shown(out_dir)), flush=True)
     started = time.monotonic()
+    graded = pool.run_class([class_member(run, pairs) for run in runs], "interop-" + pool.new_tag(), out_dir, args.jobs)
     cells = []
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(run_cells, run, "interop-%s-%03d" % (tag, k), pairs, out_dir)
-                   for k, run in enumerate(runs)]
-        for future in concurrent.futures.as_completed(futures):
-            entry, mine = future.result()
-            cells += mine
-            print("interop: %-40s %-5s %6.1f s" % (entry["name"], entry["status"], entry["wall_seconds"]), flush=True)
+    for run in runs:
+        entry, rows = graded[cell_name(run[0][0], run[1][0])]
+        cells += run_cells(run, entry, rows, pairs, out_dir)
     doc = document(impls, cells)
     write_all(doc, out_dir)
     report(doc, out_dir, time.monotonic() - started)
@@ -218,10 +222,10 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="cmd", required=True)
     run = sub.add_parser("run")
     run.add_argument("submissions")
-    run.add_argument("--jobs", type=int, default=grade.default_jobs())
+    run.add_argument("--jobs", type=int, help="cases at once (the pool of workers; default pool.default_jobs)")
     run.add_argument("--case", help="only these of the paired cases (shell patterns of case names)")
     run.add_argument("--out", default=OUT)
     args = parser.parse_args(argv)
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         die("JOBS=%d: at least 1" % args.jobs)
     {"run": cmd_run}[args.cmd](args)

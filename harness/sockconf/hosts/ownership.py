@@ -9,6 +9,7 @@ import shutil
 import string
 import subprocess
 
+from sockconf import settings
 from sockconf.hosts import procfs
 from sockconf.hosts import sandbox
 from sockconf.hosts.netns import ETC_NETNS, NAME_RE, STATE_DIR, kill_namespace_pids
@@ -144,7 +145,7 @@ def terminate_run(signum, frame=None):
     pytest and xdist instead can wait for a 15 s case."""
     me = os.getpid()
     procfs.kill_until_gone(lambda: procfs.descendants(me), TERMINATE_GRACE, before_each=reap_children)
-    rid = os.environ.get("SOCKCONF_RUN", "")
-    sweep(run_ids=[rid], only_dead=False)
-    os.write(2, ("sockconf: stopped by signal %d; everything of run %s removed\n" % (signum, rid)).encode())
+    rids = settings.run_ids(os.environ)
+    sweep(run_ids=rids, only_dead=False)
+    os.write(2, ("sockconf: stopped by signal %d; everything of run %s removed\n" % (signum, " ".join(rids))).encode())
     os._exit(128 + signum)

@@ -13,6 +13,7 @@ import time
 import pytest
 
 
+from sockconf.plugin.scheduler import PoolScheduling
 from sockconf.reports import blame
 from sockconf.reports import summary
 from sockconf.hosts import ownership
@@ -58,10 +59,16 @@ def pytest_configure(config):
         rid = ownership.begin_run()
         os.environ["SOCKCONF_RUN"] = rid
         settings.current.cache_clear()
+        settings.members.cache_clear()
         config.stash[OWNED_RUN] = rid
     config.stash[ROWS] = []
     config.stash[STARTED] = time.monotonic()
     _CONFIG.append(config)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Runs dealt one at a time, in the order of `dealt` (plugin/scheduler.py)."""
+    return PoolScheduling(config, log)
 
 
 def pytest_unconfigure(config):
@@ -73,17 +80,37 @@ def pytest_unconfigure(config):
 def pytest_generate_tests(metafunc):
     if "conformance_case" not in metafunc.fixturenames:
         return
-    cfg = settings.current()
+    members = settings.members()
     try:
-        cases = sorted(load_all(cfg.case_dirs), key=lambda c: -c.slow)   # slow cases start first
+        cases = load_all(members[0].case_dirs)
     except CaseErrors as exc:
         raise pytest.UsageError("the cases have errors:\n" + str(exc))
     for topology in sorted({c.topology for c in cases} - set(TOPOLOGIES)):      # a teacher's own topologies
         metafunc.config.addinivalue_line("markers", "%s: cases on topology %s" % (topology, topology))
-    params = [pytest.param((case, vid, dirs), id=variant_id(case, vid),
-                           marks=[getattr(pytest.mark, name) for name in case_markers(case)])
-              for case, vid, dirs in planned(cases, cfg)]
+    runs = dealt([[(case, vid, dirs, cfg) for case, vid, dirs in planned(cases, cfg)] for cfg in members])
+    params = [pytest.param(run, id=test_id(run, len(members) > 1),
+                           marks=[getattr(pytest.mark, name) for name in case_markers(run[0])])
+              for run in runs]
     metafunc.parametrize("conformance_case", params)
+
+
+def dealt(runs_of_members):
+    """The order the workers are dealt the runs (each member's [(case, vid, dirs, cfg)]): a member's slow
+    cases (`slow` over 0, the slowest first) one member ahead of its other cases, so a run waiting out a
+    timeout overlaps other members' busy runs and no member's slow cases are left for the end:
+    slow 1, slow 2, others 1, slow 3, others 2, ... others N.  One member: its slow cases, then the others."""
+    slow = [sorted((r for r in runs if r[0].slow > 0), key=lambda r: -r[0].slow) for runs in runs_of_members]
+    others = [[r for r in runs if r[0].slow <= 0] for runs in runs_of_members]
+    order = list(slow[0])
+    for k in range(len(runs_of_members)):
+        order += (slow[k + 1] if k + 1 < len(slow) else []) + others[k]
+    return order
+
+
+def test_id(run, in_class):
+    """CASE[/VARIANT], after LABEL: in a class."""
+    case, vid, _, cfg = run
+    return "%s:%s" % (cfg.label, variant_id(case, vid)) if in_class else variant_id(case, vid)
 
 
 def case_markers(case):
@@ -121,12 +148,20 @@ def row(report, props):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if hasattr(config, "workerinput") or not config.stash.get(ROWS, None):
         return
-    cfg = settings.current()
+    members = settings.members()
     rows = config.stash[ROWS]
-    blame.annotate(rows)       # for the summary and LABEL.results.json alike
-    times = os.times()
-    doc = summary.write_results(rows, cfg, time.monotonic() - config.stash[STARTED],
-                          times.user + times.system + times.children_user + times.children_system)
-    _, path = summary.write_summary(rows, cfg, PROGRAMS, doc)
-    terminalreporter.write_sep("=", "sockconf summary")
-    terminalreporter.write(summary.console(rows, PROGRAMS, path))
+    if len(members) == 1:
+        blame.annotate(rows)       # for the summary and LABEL.results.json alike
+        times = os.times()
+        doc = summary.write_results(rows, members[0], (time.monotonic() - config.stash[STARTED],
+                                    times.user + times.system + times.children_user + times.children_system))
+        _, path = summary.write_summary(rows, members[0], PROGRAMS, doc)
+        terminalreporter.write_sep("=", "sockconf summary")
+        terminalreporter.write(summary.console(rows, PROGRAMS, path))
+        return
+    terminalreporter.write_sep("=", "sockconf summary: %d implementations" % len(members))
+    for cfg in members:
+        mine = blame.annotate([r for r in rows if r["label"] == cfg.label])
+        doc = summary.write_results(mine, cfg)
+        summary.write_summary(mine, cfg, PROGRAMS, doc)
+        terminalreporter.write(summary.class_line(mine, cfg))

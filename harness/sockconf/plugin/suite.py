@@ -1,6 +1,7 @@
 """The conformance suite: one test per case file and way of running it."""
 import os
 import shlex
+import time
 
 import pytest
 
@@ -8,6 +9,7 @@ from sockconf import settings
 from sockconf.hosts.sandbox import SandboxError
 from sockconf.language.variants import variant_id
 from sockconf.paths import ROOT, shown
+from sockconf.run import budget
 from sockconf.run.once import run_case
 from sockconf.verbs.programs import unrunnable
 
@@ -40,14 +42,29 @@ def one_line(details):
     return "transcript of %s differs" % details["transcripts"][0]["actor"]
 
 
-def test_case(conformance_case, request):
+@pytest.fixture
+def budgeted(conformance_case, request):
+    """The case run's properties on its report; its implementation's budget (run/budget.py) checked
+    before it (a case past it is not run: an error in setup) and charged after it."""
     __tracebackhide__ = True
-    case, vid, dirs = conformance_case
-    cfg = settings.current()
+    case, vid, dirs, cfg = conformance_case
     under_test = sorted(p for p, (_, origin) in dirs.items() if origin != "ref") or sorted(dirs)
-    for key, value in (("case", case.name), ("variant", vid), ("checks", case.checks),
+    for key, value in (("label", cfg.label), ("case", case.name), ("variant", vid), ("checks", case.checks),
                        ("title", case.title), ("programs", " ".join(under_test))):
         request.node.user_properties.append((key, value))
+    why = budget.used_up(cfg)
+    if why:
+        request.node.user_properties.append(("reason", why))
+        pytest.fail(why, pytrace=False)
+    started = time.monotonic()
+    yield
+    if cfg.budget:
+        budget.charge(cfg, time.monotonic() - started)
+
+
+def test_case(conformance_case, budgeted, request):
+    __tracebackhide__ = True
+    case, vid, dirs, cfg = conformance_case
     missing = [p for p, (d, origin) in dirs.items() if origin == "impl" and unrunnable(os.path.join(d, p)) == "not provided"]
     if missing:
         pytest.skip("not provided: %s" % " ".join(sorted(missing)))

@@ -13,26 +13,38 @@ from sockconf.reports import results
 from sockconf.verdicts import Verdict
 
 
-def write_results(rows, cfg, wall_seconds, cpu_seconds):
+def write_results(rows, cfg, spent=None):
     """LABEL.results.json: the run's rows (blame annotated) as results.json
     records of one implementation named LABEL, each with its result.json;
-    returns the document."""
+    returns the document.  SPENT is the run's (wall seconds, CPU seconds); without it (a member of a
+    class, whose workers are shared) they are the sums over its case runs: their durations, and the
+    CPU each result.json measured (the harness's parts and the programs; not the workers' start)."""
     directory = cfg.impl or cfg.ref
-    implementation = {"name": cfg.label, "path": directory, "status": "ran", "error": None,
-                      "programs": results.program_hashes(directory), "wall_seconds": round(wall_seconds, 2),
-                      "cpu_seconds": round(cpu_seconds, 2)}
-    records = []
+    records, cpu_ms = [], 0.0
     for row in sorted(rows, key=lambda r: (r["case"], r["variant"])):
         detail_path = os.path.join(ROOT, row["artifacts"], "result.json") if row.get("artifacts") else None
         detail = None
         if detail_path and os.path.exists(detail_path):
             detail = results.read_run(detail_path)
+            cpu_ms += sum(p["harness_ms"] + p["children_ms"] for p in detail.get("cpu", {}).values())
         records.append(results.record(cfg.label, row, detail, os.path.relpath(detail_path, REPORTS) if detail else None))
+    wall_seconds, cpu_seconds = spent or (sum(r["duration"] for r in rows), cpu_ms / 1000.0)
+    implementation = {"name": cfg.label, "path": directory, "status": "ran", "error": None,
+                      "programs": results.program_hashes(directory), "wall_seconds": round(wall_seconds, 2),
+                      "cpu_seconds": round(cpu_seconds, 2)}
     path = results.path(cfg.label)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     doc = results.document([implementation], records)
     results.write(doc, path)
     return doc
+
+
+def class_line(rows, cfg):
+    """One console line of a class member: its label, folder and counts."""
+    counts = {v: sum(1 for r in rows if r["verdict"] == v) for v in Verdict}
+    return "%-24s %4d passed %4d failed %4d spec failed %4d skipped  %s\n" % (
+        cfg.label, counts[Verdict.PASS], counts[Verdict.FAIL] + counts[Verdict.ERROR], counts[Verdict.SPEC_FAIL],
+        counts[Verdict.SKIPPED], cfg.impl)
 
 
 def provenance(cfg, programs, doc):

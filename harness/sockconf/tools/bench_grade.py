@@ -9,29 +9,36 @@ import subprocess
 import tempfile
 import time
 
+from sockconf.grading.pool import wait_bounded
 from sockconf.paths import ROOT, SELF
 SIZES = (1, 10, 50)
+GRADE_BOUND = 3600.0          # seconds one grading may take
 TARGET_PER_MINUTE = 30.0      # at the largest size; the smaller ones are shown, not judged
 
 
 def grade(count, top):
-    """Grade COUNT copies of the reference; (wall seconds, [CPU seconds per implementation])."""
+    """Grade COUNT copies of the reference; (wall seconds, CPU seconds of the whole grade: harness,
+    workers and programs)."""
     subs = os.path.join(top, "subs-%d" % count)
     for i in range(count):
         shutil.copytree(os.path.join(ROOT, "build", "bin"), os.path.join(subs, "ref-%02d" % i))
     out = os.path.join(top, "out-%d" % count)
+    log_path = os.path.join(top, "grade-%d.log" % count)
     started = time.monotonic()
-    proc = subprocess.run([*SELF, "grade", "run", subs, "--out", out],
-                          capture_output=True, text=True, timeout=3600)
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([*SELF, "grade", "run", subs, "--out", out], stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        status, usage = wait_bounded(proc, started + GRADE_BOUND)
     wall = time.monotonic() - started
-    if proc.returncode != 0:
-        raise RuntimeError("grade failed: %s" % proc.stderr[-2000:])
+    if status != 0:
+        with open(log_path) as log:
+            raise RuntimeError("grade failed: %s" % log.read()[-2000:])
     with open(os.path.join(out, "results.json")) as f:
         doc = json.load(f)
     failed = [r for r in doc["results"] if r["verdict"] not in ("pass", "skipped")]
     if failed:
         raise RuntimeError("the reference failed while graded: %s" % failed[:3])
-    return wall, [i["cpu_seconds"] for i in doc["implementations"]]
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def main(out_dir):
@@ -42,7 +49,7 @@ def main(out_dir):
             wall, cpu = grade(count, top)
             rows.append({"implementations": count, "wall_s": round(wall, 1),
                          "per_minute": round(60.0 * count / wall, 2),
-                         "cpu_s_per_implementation": round(sum(cpu) / len(cpu), 1)})
+                         "cpu_s_per_implementation": round(cpu / count, 1)})
     finally:
         shutil.rmtree(top, ignore_errors=True)
     with open(os.path.join(out_dir, "grading.csv"), "w", newline="") as f:
