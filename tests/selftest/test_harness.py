@@ -333,6 +333,34 @@ def test_signalled_run_leaves_nothing_behind(signum, delay):
     assert not left_procs, "processes left: %s" % described(left_procs)
 
 
+@pytest.mark.alone
+def test_signalled_class_leaves_nothing_behind(tmp_path):
+    """SIGTERM to the driver of a class (make grade's pool): every member's run is removed, not only the
+    driver's own."""
+    before_ns, before_procs = our_namespaces(), programs_running()
+    class_file = tmp_path / "class.json"
+    class_file.write_text('[{"label": "self-class-1", "impl": "%s"}, {"label": "self-class-2", "impl": "%s"}]'
+                          % (REF, REF))
+    proc = subprocess.Popen(SOCKCONF + ["run", "--class", str(class_file), "--case", "tcp-server-timeout select-*",
+                                        "--label", "self-class-interrupt"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(2.0)
+    os.kill(proc.pid, signal.SIGTERM)
+    sent = time.monotonic()
+    deadline = sent + 5
+    while time.monotonic() < deadline:
+        if proc.poll() is not None and our_namespaces() <= before_ns and programs_running() <= before_procs:
+            break
+        time.sleep(0.05)
+    left_ns = our_namespaces() - before_ns
+    left_procs = programs_running() - before_procs
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+    assert not left_ns, "namespaces left %.1f s after the signal: %s" % (time.monotonic() - sent, left_ns)
+    assert not left_procs, "processes left: %s" % described(left_procs)
+
+
 @pytest.mark.alone          # another self-check's run would sweep the killed run first
 def test_killed_run_is_swept_by_the_next():
     before = our_namespaces()

@@ -49,7 +49,7 @@ class PoolScheduling:
             differ = [node for node, ids in self.collections.items() if ids != first]
             if differ:
                 raise RuntimeError("sockconf scheduler: workers %s collected other tests than the first"
-                                   % " ".join(str(node.gateway.id) for node in differ))
+                                   % " ".join(str(node) for node in differ))
             self.collection = first
             self.pending = list(range(len(first)))
         self._fill()
