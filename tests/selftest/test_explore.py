@@ -38,7 +38,7 @@ def test_tests_alt_agrees_with_the_reference(tmp_path):
 
 
 def test_tutorial_scenarios_only_skip_the_situations_that_have_none_and_use_the_whole_budget(tmp_path):
-    # at 3 scenarios tcpserver's are an exchange, Ctrl-Z and its port taken: the last two are spec only, so their
+    # at 3 scenarios tcpserver's are an exchange, a cut and Ctrl-Z: the last two are spec only, so their
     # shares go to the exchange, where the tutorial scenarios are: the whole budget is used
     proc = explore("--checks", "tutorial", "--programs", "tcpserver", "--findings", str(tmp_path))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
