@@ -1,6 +1,7 @@
-"""make grade: every subfolder of SUBMISSIONS is one implementation, run in
-isolation (a sockconf run of its own: its own run id, prefix, topologies and
-limits), JOBS at once; the outputs go to build/grade/ (results.json,
+"""make grade: every subfolder of SUBMISSIONS is one implementation; all of
+them are one class, whose cases run in one pool of JOBS workers
+(grading/pool.py), each implementation still with its own run id, prefix,
+topologies, sandbox users and budget; the outputs go to build/grade/ (results.json,
 grades.csv, index.html, impl/NAME.html, gradescope/NAME.json: Gradescope's
 autograder results, points per case from --weights FILE).
 
