@@ -305,15 +305,13 @@ def test_ctrl_c_on_a_terminal_ends_the_run_within_5_s_leaving_nothing(delay):
     assert ended < 5, "the run ended %.1f s after Ctrl-C" % ended
 
 
-@pytest.mark.alone
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-@pytest.mark.parametrize("delay", [0.4, 1.5, 3.0])
-def test_signalled_run_leaves_nothing_behind(signum, delay):
+def signalled_leaves_nothing(args, delay, signum):
+    """Start `sockconf ARGS`, send SIGNUM DELAY seconds in, and require that within 5 s no namespace and
+    no process of a case user it made is left."""
     before_ns, before_procs = our_namespaces(), programs_running()
-    proc = subprocess.Popen(SOCKCONF + ["run", "--case", "tcp-server-timeout select-* mcast-* iserver-*",
-                                        "--label", "self-interrupt"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(delay + random.random() * 0.3)   # interrupt at an arbitrary moment of the run
+    proc = subprocess.Popen(SOCKCONF + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    time.sleep(delay)
     if signum == signal.SIGINT:
         os.killpg(proc.pid, signum)   # Ctrl-C reaches the whole process group
     else:
@@ -334,31 +332,23 @@ def test_signalled_run_leaves_nothing_behind(signum, delay):
 
 
 @pytest.mark.alone
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("delay", [0.4, 1.5, 3.0])
+def test_signalled_run_leaves_nothing_behind(signum, delay):
+    signalled_leaves_nothing(["run", "--case", "tcp-server-timeout select-* mcast-* iserver-*",
+                              "--label", "self-interrupt"],
+                             delay + random.random() * 0.3, signum)   # interrupt at an arbitrary moment of the run
+
+
+@pytest.mark.alone
 def test_signalled_class_leaves_nothing_behind(tmp_path):
     """SIGTERM to the driver of a class (make grade's pool): every member's run is removed, not only the
     driver's own."""
-    before_ns, before_procs = our_namespaces(), programs_running()
     class_file = tmp_path / "class.json"
     class_file.write_text('[{"label": "self-class-1", "impl": "%s"}, {"label": "self-class-2", "impl": "%s"}]'
                           % (REF, REF))
-    proc = subprocess.Popen(SOCKCONF + ["run", "--class", str(class_file), "--case", "tcp-server-timeout select-*",
-                                        "--label", "self-class-interrupt"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(2.0)
-    os.kill(proc.pid, signal.SIGTERM)
-    sent = time.monotonic()
-    deadline = sent + 5
-    while time.monotonic() < deadline:
-        if proc.poll() is not None and our_namespaces() <= before_ns and programs_running() <= before_procs:
-            break
-        time.sleep(0.05)
-    left_ns = our_namespaces() - before_ns
-    left_procs = programs_running() - before_procs
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(5)
-    assert not left_ns, "namespaces left %.1f s after the signal: %s" % (time.monotonic() - sent, left_ns)
-    assert not left_procs, "processes left: %s" % described(left_procs)
+    signalled_leaves_nothing(["run", "--class", str(class_file), "--case", "tcp-server-timeout select-*",
+                              "--label", "self-class-interrupt"], 2.0, signal.SIGTERM)
 
 
 @pytest.mark.alone          # another self-check's run would sweep the killed run first

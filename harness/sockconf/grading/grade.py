@@ -23,7 +23,6 @@ import subprocess
 import sys
 import time
 
-from sockconf.catalogue import PROGRAMS
 from sockconf.paths import REPORTS, ROOT, SELF
 from sockconf.verdicts import Verdict
 
@@ -189,16 +188,12 @@ def cmd_run(args):
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(os.path.join(out_dir, "logs"))
     paths = {name: os.path.join(args.submissions, name) for name in names}
-    runnable = [name for name in names if any(results.program_hashes(paths[name]).values())]
-    args.jobs = args.jobs or pool.default_jobs(len(runnable))
+    args.jobs = args.jobs or pool.default_jobs(sum(1 for name in names if pool.provides_any(paths[name])))
     print("grade: %d implementations, %d cases at once -> %s" % (len(names), args.jobs, os.path.relpath(out_dir)),
           flush=True)
     started = time.monotonic()
-    graded = pool.run_class([{"name": name, "impl": paths[name]} for name in runnable], "grade-" + pool.new_tag(), out_dir,
-                       args.jobs, args.case) if runnable else {}
-    for name in set(names) - set(runnable):
-        graded[name] = (dict(pool.new_entry(name, paths[name]), status="error",
-                             error="holds none of the programs (%s)" % " ".join(PROGRAMS)), [])
+    graded = pool.run_class([{"name": name, "impl": paths[name]} for name in names],
+                            "grade-" + pool.new_tag(), out_dir, args.jobs, args.case)
     records = []
     for name in names:
         entry, rows = graded[name]

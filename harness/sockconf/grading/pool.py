@@ -1,6 +1,6 @@
 """The pool of workers for a class of implementations: every member's cases
-run in one `sockconf run --class` (one pytest-xdist session, slow cases first
-across the whole class), each member with its own run id, label, reports and
+run in one `sockconf run --class` (one pytest-xdist session; the plugin deals
+each member's slow cases one member ahead of its others), each member with its own run id, label, reports and
 budget of case-run seconds (run/budget.py).  make grade, make interop and
 make mutants schedule their implementations through it."""
 import json
@@ -11,6 +11,7 @@ import string
 import subprocess
 import time
 
+from sockconf.catalogue import PROGRAMS
 from sockconf.paths import SELF
 from sockconf.reports import results
 
@@ -42,6 +43,11 @@ def new_tag():
     return "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(4))
 
 
+def provides_any(path):
+    """True when folder PATH holds one of the programs (as results.program_hashes sees them)."""
+    return any(os.path.isfile(os.path.join(path, p)) for p in PROGRAMS)
+
+
 def new_entry(name, path):
     """The implementation entry of results.json for NAME at PATH, before it runs."""
     return {"name": name, "path": os.path.abspath(path), "status": "ran", "error": None,
@@ -52,9 +58,17 @@ def run_class(members, tag, out_dir, jobs, case_patterns=None, extra=()):
     """Every member's cases in one pool of JOBS workers (sockconf run --class), each member with its own
     run id, label and budget.  MEMBERS: [{"name", "impl"}, optionally "label" (else TAG-K), "ref" (its pairs' other program)
     and "case" (its own CASE= patterns)]; EXTRA: more options of sockconf run (--strict).  The class's
-    console goes to OUT_DIR/logs/class.log.  {name: (implementation entry, rows)}."""
+    console goes to OUT_DIR/logs/class.log.  A member that holds none of the programs is not run: its
+    entry says so.  {name: (implementation entry, rows)}."""
     graded = {m["name"]: (new_entry(m["name"], m["impl"]), []) for m in members}
+    for m in members:
+        if not provides_any(m["impl"]):
+            graded[m["name"]][0].update(status="error", error="holds none of the programs (%s)" % " ".join(PROGRAMS))
+    members = [m for m in members if graded[m["name"]][0]["status"] == "ran"]
+    if not members:
+        return graded
     labels = {m["name"]: m.get("label") or "%s-%03d" % (tag, k) for k, m in enumerate(members)}
+    os.makedirs(os.path.join(out_dir, "logs"), exist_ok=True)
     class_file = os.path.join(out_dir, "logs", "class.json")
     with open(class_file, "w") as f:
         json.dump([dict({k: m[k] for k in ("impl", "ref", "case") if k in m}, label=labels[m["name"]])
@@ -67,7 +81,8 @@ def run_class(members, tag, out_dir, jobs, case_patterns=None, extra=()):
                                 + (["--case", case_patterns] if case_patterns else []) + list(extra),
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         status, _ = wait_bounded(proc, time.monotonic() + bound)
-    for name, (entry, _) in graded.items():
+    for name in labels:
+        entry = graded[name][0]
         run_results = results.path(labels[name])
         if status is None or not os.path.exists(run_results):
             entry.update(status="error", error="the class timed out after %.0f s" % bound if status is None
