@@ -9,7 +9,9 @@ import subprocess
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
+from sockconf.language.notation import decode_bytes
 from sockconf.paths import ROOT
 from sockconf.paths import SELF as SOCKCONF
 from sockconf.explore.spaces import SPACES
@@ -43,6 +45,39 @@ def test_tutorial_scenarios_only_skip_the_situations_that_have_none_and_use_the_
     proc = explore("--checks", "tutorial", "--programs", "tcpserver", "--findings", str(tmp_path))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
     assert "tcpserver       3 scenarios, 0 outside the space: no difference" in proc.stdout, proc.stdout
+
+
+def sent_by(step):
+    """The bytes of a `send` or `type` step: its quoted strings, each maybe repeated ("a"*12)."""
+    return b"".join(decode_bytes(text) * int(times or 1)
+                    for text, times in re.findall(r'"((?:[^"\\]|\\.)*)"(?:\*(\d+))?', step))
+
+
+def sends_after_the_reader_is_served(steps, wanted):
+    """The server's sends that come once the client has had WANTED bytes (it has stopped reading)."""
+    served, late = 0, []
+    for step in steps:
+        if step.startswith("srv  send "):
+            if served >= wanted:
+                late.append(step)
+            served += len(sent_by(step))
+    return late
+
+
+EXPLORED = settings(max_examples=150, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@EXPLORED
+@given(SPACES["tcpclient"]("exchange"))
+def test_no_reply_piece_follows_the_one_that_completes_tcpclients_100_bytes(drawn):
+    assert not sends_after_the_reader_is_served(drawn[2], 100), drawn[2]
+
+
+@EXPLORED
+@given(SPACES["comclient"]("exchange"))
+def test_no_echo_piece_follows_the_one_that_brings_back_what_comclient_sent(drawn):
+    typed = next(sent_by(step) for step in drawn[2] if step.startswith("cli  type "))     # the line and its newline
+    assert not sends_after_the_reader_is_served(drawn[2], len(typed)), drawn[2]      # as many as the line and its NUL
 
 
 def test_bad_input_is_one_line_and_exit_2():

@@ -52,6 +52,17 @@ def pieces(draw, data):
     return [data[i:j] for i, j in zip(bounds, bounds[1:])]
 
 
+def read_until(parts, wanted):
+    """PARTS up to the one that brings their total to WANTED bytes, with the rest joined to that one: a
+    reader that stops there has closed its socket before a later piece, which would race its exit."""
+    total = 0
+    for i, part in enumerate(parts):
+        total += len(part)
+        if total >= wanted:
+            return parts[:i] + [b"".join(parts[i:])]
+    return parts
+
+
 def send_steps(actor, parts, watched=None):
     """Send PARTS, PAUSE apart; what comes back meanwhile is observed, and what program WATCHED waits in."""
     out = []
@@ -97,26 +108,29 @@ WORDS = ["x", "1", "-v", "198.18.0.2", "0", "--", "%{a}", "bakawali"]
 #   dropped     what the program sends dropped on its own host's way out (nftables: sendto() fails)
 #   refused     a client whose server does not listen
 #   unresolved  a client whose server name resolves nowhere (UNKNOWN_NAME, LONG_NAME)
-#   stopped     Ctrl-Z and bg (SIGSTOP, SIGCONT) while tcpserver waits in accept() or, with its client
-#               connected, while the client sends and then closes or resets (select: while clients send
-#               and reset)
+#   stopped     Ctrl-Z and bg (SIGSTOP, SIGCONT) while tcpserver waits in accept() for its client (select:
+#               while clients send and reset)
+#   stopped-connected  the same once tcpserver's client is connected, while it sends, then resets or closes
 #   turnover    a select client leaves and a new one comes
 #   cut         the peer closes before the whole message: tcpserver's client after 1 to 99 of its 100
 #               bytes, tcpclient's server after 1 to 99 of its echo, comclient's server after part of it
 #   timeout     a client that connects and says nothing until the server gives up
 #   eof         end of input where comclient reads its line
+#   overlong    a typed line longer than the 99 characters comclient sends (with its NUL: send_buf[100])
 #   killed      a worker of a design server killed between clients
 #   terminated  a design server ended with SIGTERM between clients: nothing of its tree may be left
 #   busy        the same with a client connected and silent: its worker must not outlive the server
 #   elsewhere   udpclient's reply from another port of the server's host or from another address
 #   bare        no host carries the listings' interface 203.106.93.94 (topology pair, not lan)
 SITUATIONS = {
-    "tcpserver": ("exchange", "exchange", "exchange", "cut", "stopped", "taken", "timeout"),   # a timeout takes 15 s: last
+    "tcpserver": ("exchange", "exchange", "exchange", "exchange", "cut", "stopped", "stopped-connected", "taken",
+                  "timeout"),       # a timeout takes 15 s: last
     "tcpclient": ("exchange", "exchange", "exchange", "cut", "refused", "unresolved"),
     "udpserver": ("exchange", "exchange", "taken", "dropped"),
     "udpclient": ("exchange", "exchange", "elsewhere", "dropped", "unresolved"),
     "iserver": ("exchange", "exchange", "arguments", "taken"),
-    "comclient": ("exchange", "exchange", "exchange", "cut", "eof", "refused", "unresolved", "arguments"),
+    "comclient": ("exchange", "exchange", "exchange", "exchange", "cut", "overlong", "eof", "refused", "unresolved",
+                  "arguments"),
     "mcastserver": ("exchange", "exchange", "dropped", "arguments", "bare"),
     "mcastclient": ("exchange", "exchange", "taken", "arguments", "bare"),
     "select": ("exchange", "exchange", "turnover", "stopped", "taken"),
@@ -158,8 +172,9 @@ LATE = 2.0             # seconds a late client comes after the server is ready
 
 def timeout_scenario(draw, args, steps):
     """A client, maybe late, that connects and says nothing: when tcpserver gives up, timed from the
-    connection (scenario.TIME_TOLERANCE), and how the client's stream ends."""
-    late = draw(st.booleans())
+    connection (scenario.TIME_TOLERANCE), and how the client's stream ends.  The late client comes first
+    (Hypothesis tries first entries first): it alone tells a timeout counted from the server's start."""
+    late = draw(st.sampled_from([True, False]))
     steps = steps + (["srv  running for=%g" % LATE] if late else []) + [
         "cli  tcp-connect b a 3111 mark=connected", "cli  take for=%g" % PAUSE, "srv  waiting",
         "srv  ending for=%g since=connected" % (TIMEOUT + 3), "cli  take for=%g" % QUIET]
@@ -178,8 +193,8 @@ ARRIVED = {"close": ["cli  close", "net  tcp-state a 3111 CLOSE_WAIT"],
 def stopped_connected(draw, args, steps):
     """Ctrl-Z once the client is connected; meanwhile it sends 1 to 130 bytes, then resets or closes; once
     that has reached the server's host, bg: what the server reads, and how its echo fares (a reset before
-    it: the write fails, and the listing prints the SO_ERROR line too).  A client that waits meets the
-    ordinary exchange."""
+    it: the write fails, and the listing prints the SO_ERROR line too; so the reset and 100 bytes come
+    first).  A client that waits meets the ordinary exchange."""
     data = draw(message(130, least=1))
     ending = draw(st.sampled_from(["reset", "close"]))
     steps = steps + ["cli  tcp-connect b a 3111", "cli  take for=%g" % PAUSE, "srv  waiting", "srv  signal STOP",
@@ -192,15 +207,15 @@ def stopped_connected(draw, args, steps):
 @st.composite
 def tcpserver(draw, situation):
     """One client, maybe silent for a while, then a request of 1 to 130 bytes in pieces; then it waits,
-    closes or resets; or (cut) 1 to 99 bytes, then it closes; or (timeout) it says nothing; or (stopped) Ctrl-Z and bg before it comes or while it
-    is connected."""
+    closes or resets; or (cut) 1 to 99 bytes, then it closes; or (timeout) it says nothing; or Ctrl-Z and bg
+    before it comes (stopped) or while it is connected (stopped-connected)."""
     # a timeout scenario takes 15 s or more: its space is kept to four (late or not, one extra word or none)
     args = draw(st.sampled_from([[], ["x"]]) if situation == "timeout" else extra_arguments())
     steps = ["srv  start a tcpserver" + "".join(" " + a for a in args), "net  tcp-state a 3111 LISTEN",
              "srv  waiting", "srv  sockets"]
     if situation == "timeout":
         return timeout_scenario(draw, args, steps)
-    if situation == "stopped" and draw(st.booleans()):
+    if situation == "stopped-connected":
         return stopped_connected(draw, args, steps)
     cut = situation == "cut"
     data = draw(message(99 if cut else 130, least=1))
@@ -234,7 +249,7 @@ def tcpclient(draw, situation):
     reply, parts, ending = b"", [], "close"
     if connects:
         reply = draw(message(99 if cut else 130, least=1 if cut else 0))
-        parts = draw(pieces(reply)) if reply else []
+        parts = read_until(draw(pieces(reply)), 100) if reply else []       # it reads 100 bytes, then exits
         ending = "close" if cut else draw(st.sampled_from(SERVER_ENDINGS))
         steps += ["srv  accept", "srv  take for=%g" % QUIET, "cli  waiting"] + send_steps("srv", parts, "cli")
         steps += ["srv  take for=%g" % PAUSE, "cli  waiting"] + end_steps("srv", ending)
@@ -326,8 +341,9 @@ COMCLIENT_ARGUMENTS = [[], ["%{a}", "x"], ["%{a}", "1", "-v"]]    # not one argu
 @st.composite
 def comclient(draw, situation):
     """Its host and argument; the typed line (or end of input); the server's echo: the same bytes, others
-    of that length, or another length; or (cut) the first part of what it sent, then the server closes; or nobody listens, the name resolves nowhere, or a command line
-    it refuses."""
+    of that length, or another length; or (cut) the first part of what it sent, then the server closes; or
+    (overlong) a line of 100 to 130 characters, which it refuses; or nobody listens, the name resolves
+    nowhere, or a command line it refuses."""
     on = draw(st.sampled_from(["a", "b"]))
     if situation == "arguments":
         args = draw(st.sampled_from(COMCLIENT_ARGUMENTS))
@@ -342,6 +358,12 @@ def comclient(draw, situation):
     if situation == "eof":
         steps += ["cli  eof", "srv  accept", "srv  take for=%g" % QUIET, "cli  ending for=%g" % QUIET]
         return "spec", "comclient on %s %s: end of input instead of a line" % (on, shown(args)), steps
+    if situation == "overlong":     # it gives up before it sends: its server's stream ends with nothing
+        line = draw(message(130, least=100, alphabet=TYPED, buffer=100))
+        steps += ["cli  type %s" % quote(line + b"\n"), "srv  accept", "srv  take for=%g" % QUIET,
+                  "cli  ending for=%g" % QUIET]
+        return "spec", "comclient on %s %s: a %d-character line, longer than it sends" % (
+            on, shown(args), len(line)), steps
     cut = situation == "cut"       # the server closes after part of the echo: the line must reach it
     line = draw(message(98, least=1, alphabet=TYPED, buffer=99) if cut     # the line and its NUL fill send_buf[100]
                 else message(110, alphabet=TYPED, buffer=99, empty=True))
@@ -354,7 +376,7 @@ def comclient(draw, situation):
     steps.append("cli  type %s" % quote(line + b"\n"))
     parts = [echo]
     if len(line) < 100:
-        parts = draw(pieces(echo)) if echo else []
+        parts = read_until(draw(pieces(echo)), len(sent)) if echo else []
         steps += ["srv  accept", "srv  take for=%g" % QUIET, "cli  waiting"] + send_steps("srv", parts, "cli")
         steps.append("srv  close")
     steps.append("cli  ending for=%g" % (QUIET * 2))
