@@ -2,6 +2,7 @@
 fixed seed's scenarios; CHECKS=tutorial; bad input is one line and exit 2;
 signals leave nothing.  (A wrong program's difference shrunk into a case
 that fails the same way under CASES=: test_grade.py, which explores one.)"""
+import glob
 import os
 import re
 import signal
@@ -12,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from sockconf.language.notation import decode_bytes
-from sockconf.paths import ROOT
+from sockconf.hosts.netns import STATE_DIR
+from sockconf.paths import BUILD, ROOT
 from sockconf.paths import SELF as SOCKCONF
 from sockconf.explore.spaces import SPACES
 
@@ -99,7 +101,8 @@ def namespaces_of(rid):
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signalled_exploration_ends_within_5_s_leaving_nothing(signum, tmp_path):
     """Ctrl-C (SIGINT to the whole group) or a supervisor's SIGTERM (the driver
-    alone): every worker and program ends and the run's namespaces are gone."""
+    alone): every worker and program ends, and the run's namespaces and files are gone."""
+    scratch_before = set(glob.glob(os.path.join(BUILD, "explore-*")))
     proc = subprocess.Popen(SOCKCONF + ["explore", "--examples", "200", "--seed", "3", "--findings", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     header = proc.stdout.readline()
@@ -120,3 +123,5 @@ def test_a_signalled_exploration_ends_within_5_s_leaving_nothing(signum, tmp_pat
     assert proc.returncode == 128 + signum, proc.returncode
     left = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
     assert not left, "processes of the exploration left: %s" % left
+    assert not os.path.exists(os.path.join(STATE_DIR, rid)), os.listdir(os.path.join(STATE_DIR, rid))
+    assert not set(glob.glob(os.path.join(BUILD, "explore-*"))) - scratch_before, "the workers' scratch folders are left"

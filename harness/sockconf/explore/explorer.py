@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import tempfile
 from dataclasses import asdict, dataclass, field
 
 from hypothesis import HealthCheck, Verbosity, assume, given, seed, settings
@@ -20,6 +19,7 @@ from hypothesis.errors import Flaky, Unsatisfiable
 import sockconf.verbs  # noqa: F401  (registers the verbs scenarios use)
 from sockconf.explore import spaces
 from sockconf.explore.scenario import Scenario, concrete_case, write
+from sockconf.hosts.sandbox import run_state_dir
 from sockconf.language.cases import CaseErrors, parse_case
 from sockconf.paths import BUILD, ROOT
 from sockconf.reports.results import program_hashes
@@ -67,7 +67,8 @@ class Explorer:
         self.checks = checks      # the kinds of scenario explored: tutorial, spec
         self.database = database or default_database(cfg.impl)
         self.reference_hash = "".join("%s=%s;" % kv for kv in sorted(program_hashes(cfg.ref).items()))
-        self.scratch = tempfile.mkdtemp(prefix="explore-%s-" % worker, dir=os.path.join(BUILD))
+        # the run's own: removed with the run, also when a signal ends it before close()
+        self.scratch = run_state_dir(cfg.run, "explore", worker)
 
     def close(self):
         shutil.rmtree(self.scratch, ignore_errors=True)
