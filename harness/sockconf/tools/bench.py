@@ -10,14 +10,17 @@ target: the harness's own at most 30 ms).
 Grading (bench_grade.py): implementations per minute and CPU per
 implementation, 1, 10 and 50 submissions (target: 30 a minute at 50).
 Designs (bench_designs.py): connections per second of each server design.
+One case: `sockconf run --case tcp-echo` from start to exit (target: 0.3 s).
+make check: its wall time by part (CHECK_PARTS in the Makefile; target: 5 minutes).
 Writes build/bench/*.csv and prints tables; exits 1 when a target is missed
-(a topology's median, the launch, the suite's ratio, the CPU per case run,
-grading at 50), after printing every figure.
+(a topology's median, the launch, the suite's ratio, the CPU per case run, one
+case, grading at 50, make check), after printing every figure.
 """
 import csv
 import glob
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -37,7 +40,12 @@ LAUNCH_TARGET_MS = 3.0      # CPU per start of a program under test (the old cha
                             # setpriv and prlimit measured 13 ms here)
 LAUNCHES = 100
 HARNESS_CPU_TARGET_MS = 30.0   # the harness's own CPU per case run, its parts and its share of the rest
-SUITE_RATIO_TARGET = 1.15   # the whole suite's wall time over its longest case
+SUITE_RATIO_TARGET = 1.1    # the whole suite's wall time over its longest case
+ONE_CASE = "tcp-echo"       # one case, as someone debugging runs it
+ONE_CASE_REPS = 5
+ONE_CASE_TARGET_S = 0.3
+CHECK_TARGET_S = 300.0      # make check
+CHECK_PART_TIMEOUT = 1200   # seconds one part of make check may take here
 REPS = 20
 OUT = os.path.join(ROOT, "build", "bench")
 
@@ -93,6 +101,59 @@ def bench_suite():
     wall = time.monotonic() - started
     longest = max((seconds, name) for name, seconds, _ in junit.testcases(junit.path("bench")))
     return proc.returncode, wall, longest
+
+
+def bench_one_case():
+    """Wall seconds of `sockconf run --case ONE_CASE` from its start to its exit, the median of ONE_CASE_REPS:
+    what someone running one case while debugging waits (interpreter, pytest, the case itself)."""
+    walls = []
+    for _ in range(ONE_CASE_REPS):
+        started = time.monotonic()
+        proc = subprocess.run([*SELF, "run", "--case", ONE_CASE, "--label", "bench-one"],
+                              capture_output=True, text=True, timeout=120)
+        walls.append(time.monotonic() - started)
+        if proc.returncode != 0:
+            return proc.returncode, statistics.median(walls)
+    return 0, statistics.median(walls)
+
+
+def check_parts():
+    """make check's parts, in order: the Makefile's CHECK_PARTS."""
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        return re.search(r"^CHECK_PARTS := (.+)$", f.read(), re.M).group(1).split()
+
+
+def bench_check():
+    """make check's wall time by part (each part a make target of its own, run in order; what they
+    print goes to build/bench/check-PART.log): [{part, seconds, exit}].  The build and the packages are
+    already there, so a fresh clone adds its apt-get and compile time."""
+    rows = []
+    for part in check_parts():
+        started = time.monotonic()
+        with open(os.path.join(OUT, "check-%s.log" % part), "w") as log:
+            try:
+                status = subprocess.run(["make", "--no-print-directory", "NODEPS=1", part], cwd=ROOT, stdout=log,
+                                        stderr=subprocess.STDOUT, timeout=CHECK_PART_TIMEOUT).returncode
+            except subprocess.TimeoutExpired:
+                status = "timed out"
+        rows.append({"part": part, "seconds": round(time.monotonic() - started, 1), "exit": status})
+    return rows
+
+
+def print_check(rows):
+    """The table of make check's parts; True when the whole is within its target and every part passed."""
+    total = sum(r["seconds"] for r in rows)
+    print("\nmake check by part (wall s; build and packages already there)")
+    for r in rows:
+        print("%-16s %8.1f  %s" % (r["part"], r["seconds"], "ok" if r["exit"] == 0 else "FAILED (%s)" % r["exit"]))
+    ok = total <= CHECK_TARGET_S and all(r["exit"] == 0 for r in rows)
+    print("%-16s %8.1f  (target <= %.0f) %s" % ("make check", total, CHECK_TARGET_S,
+                                                "ok" if ok else "OVER TARGET or FAILED"))
+    with open(os.path.join(OUT, "check.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["part", "seconds", "exit"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return ok
 
 
 def cpu_by_part(label):
@@ -163,12 +224,21 @@ def main(argv=None):
     with open(os.path.join(OUT, "suite.csv"), "w") as f:
         f.write("wall_s,longest_case,longest_s,ratio\n%.2f,%s,%.2f,%.3f\n" % (wall, name, longest, ratio))
     failed |= not print_cpu(*cpu_by_part("bench"))
+    status, one_case = bench_one_case()
+    one_ok = status == 0 and one_case <= ONE_CASE_TARGET_S
+    failed |= not one_ok
+    print("\none case (%s): %.2f s wall from start to exit, median of %d (target <= %.1f) %s%s" % (
+        ONE_CASE, one_case, ONE_CASE_REPS, ONE_CASE_TARGET_S, "ok" if one_ok else "OVER TARGET",
+        "" if status == 0 else "  (the case FAILED: exit %d)" % status))
+    with open(os.path.join(OUT, "one-case.csv"), "w") as f:
+        f.write("case,wall_s\n%s,%.3f\n" % (ONE_CASE, one_case))
     from sockconf.tools import bench_grade
     failed |= bench_grade.main(OUT)[-1]["per_minute"] < bench_grade.TARGET_PER_MINUTE
     print("\nserver designs, connections per second:")
     from sockconf.tools import bench_designs
     with ownership.owned_run() as rid:
         bench_designs.main(rid)
+    failed |= not print_check(bench_check())
     if failed:
         print("\nbench: a target was missed (see OVER TARGET above)")
     return 1 if failed else 0
