@@ -2,7 +2,8 @@
 """A one-node Slurm cluster on this machine, from Debian's slurm-wlm and
 munge, for checking ci/slurm/grade.sbatch for real.  Everything lives in
 one temporary folder (key, sockets, state, logs, slurm.conf); the daemons
-are this process's children and stop with it (a context manager).
+are this process's children and stop with it (a context manager), and end
+when it dies, also by SIGKILL (their parent-death signal).
 
   with Cluster(user) as cluster:
       job = cluster.sbatch(["--array=1-2", ...], script, env)
@@ -114,9 +115,10 @@ class Cluster:
         self._until(lambda: os.path.exists(os.path.join(self.dir, "munge.socket")), "munged's socket")
 
     def _spawn(self, argv):
+        """Start a daemon in the foreground; it gets SIGTERM when this process dies, whatever kills it."""
         log = open(os.path.join(self.dir, os.path.basename(argv[0]) + ".console"), "w")
-        self.daemons.append(subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True))
+        self.daemons.append(subprocess.Popen(["setpriv", "--pdeathsig", "TERM", "--"] + argv, env=self.env,
+                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
         log.close()
 
     def _until(self, ready, what, timeout=DAEMON_START):

@@ -5,8 +5,14 @@ the reference, tests/alt and two mutants; the shares merged give the same
 grades.csv as one machine, in every column but the time."""
 import csv
 import os
+import select
+import shutil
+import signal
 import subprocess
 import sys
+import time
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "ci", "slurm"))
@@ -16,6 +22,8 @@ from sockconf.paths import SELF
 
 CASES = "tcp-echo tcp-client-refused tcp-server-exact-bytes"
 ARRAY_TIMEOUT = 600
+CLUSTER_UP = 60            # seconds for a cluster to start
+DAEMONS_END = 10           # seconds for its daemons to end once their starter is killed
 
 
 def grades_without_times(path):
@@ -23,6 +31,44 @@ def grades_without_times(path):
         return [row[:-1] for row in csv.reader(f)]
 
 
+def gone(pid):
+    """PID has ended (a zombie no one has reaped yet counts as ended)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.xdist_group("slurm")
+def test_the_daemons_end_when_the_process_that_started_them_is_killed():
+    starter = ("import sys, time; sys.path.insert(0, %r); from cluster import Cluster; c = Cluster('nobody'); "
+               "c.start(); print(c.dir, *[p.pid for p in c.daemons], flush=True); time.sleep(300)"
+               % os.path.join(ROOT, "ci", "slurm"))
+    proc = subprocess.Popen([sys.executable, "-c", starter], stdout=subprocess.PIPE, text=True)
+    folder, pids = None, []
+    try:
+        assert select.select([proc.stdout], [], [], CLUSTER_UP)[0], "no cluster after %d s" % CLUSTER_UP
+        folder, *pids = proc.stdout.readline().split()
+        pids = [int(p) for p in pids]
+        assert len(pids) == 3 and not any(gone(p) for p in pids), pids
+        proc.kill()
+        deadline = time.monotonic() + DAEMONS_END
+        while not all(gone(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(gone(p) for p in pids), "daemons left %d s after their starter was killed: %s" % (
+            DAEMONS_END, [p for p in pids if not gone(p)])
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+        for pid in pids:            # this test's own daemons, should the check have failed
+            if not gone(pid):
+                os.kill(pid, signal.SIGKILL)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.xdist_group("slurm")
 def test_a_slurm_array_grades_as_one_machine_does(unprivileged_user, tmp_path):
     name, tree = unprivileged_user
     subs = known_submissions(os.path.join(tree, "submissions"), hostile=False)
