@@ -18,6 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "ci", "slurm"))
 from cluster import Cluster  # noqa: E402
 from conftest import known_submissions
+from sockconf.hosts import procfs
 from sockconf.paths import SELF
 
 CASES = "tcp-echo tcp-client-refused tcp-server-exact-bytes"
@@ -33,11 +34,7 @@ def grades_without_times(path):
 
 def gone(pid):
     """PID has ended (a zombie no one has reaped yet counts as ended)."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
+    return procfs.process_state(pid) in (None, "Z")
 
 
 @pytest.mark.xdist_group("slurm")
