@@ -18,7 +18,7 @@ LIB      := src/sockutil.c src/sockutil.h src/design.c src/design.h
 BIN      := build/bin
 SANBIN   := build/sanitize/bin
 
-.PHONY: all sanitize unit conformance check check-plain check-sanitize check-alt clean deps deps-run deps-grade deps-bench deps-check cases bench mutants selftest lab soak grade grade-merge interop explore
+.PHONY: all sanitize unit conformance check check-suites clean deps deps-run deps-grade deps-bench deps-check cases bench mutants selftest lab soak grade grade-merge interop explore
 .DEFAULT_GOAL := all
 
 LAUNCHER := build/launch/sockconf-launch
@@ -84,19 +84,16 @@ lab: all
 # sanitizer build and on a second implementation (tests/alt, Python), the
 # harness's self-checks and the mutants.
 # Its parts, in this order (make bench times each).
-CHECK_PARTS := unit check-plain check-sanitize check-alt selftest mutants
+CHECK_PARTS := unit check-suites selftest mutants
 
 check: $(if $(NODEPS),,deps-check) all sanitize $(CHECK_PARTS)
 
-check-plain: all
-	$(SOCKCONF) run --label plain
-
-# AddressSanitizer maps terabytes of shadow memory: no address-space limit there
-check-sanitize: all sanitize
-	$(SOCKCONF) run --impl $(SANBIN) --strict --label sanitize --limits as=unlimited
-
-check-alt: all
-	$(SOCKCONF) run --impl tests/alt --strict --label alt
+# The suite three times, as one class in one pool of workers (tests/check-suites.json): on the reference
+# (label plain), on the sanitizer build (sanitize; strict, and no address-space limit: AddressSanitizer
+# maps terabytes of shadow memory) and on tests/alt (alt; strict).  Each has its own reports under
+# build/reports/LABEL.*; the run fails when any of them does.
+check-suites: all sanitize
+	$(SOCKCONF) run --class tests/check-suites.json --label check
 
 # The harness's own promises: CASE=, IMPL=, unrunnable programs, signals.  Four tests at once (they mostly
 # wait; the users of a grading fixture share a worker, so it is made once: tests/selftest/conftest.py; the

@@ -216,36 +216,56 @@ def cmd_run(args):
     if cfg.budget < 0:
         die("--budget %s: seconds, 0 or more" % args.budget)
     if members:
-        members = [replace(cfg, impl=m.impl, ref=m.ref or cfg.ref, cases=m.cases or cfg.cases, label=m.label) for m in members]
+        members = [replace(cfg, impl=m.impl, ref=m.ref or cfg.ref, cases=m.cases or cfg.cases, label=m.label,
+                           strict=m.strict or cfg.strict, limits_text=m.limits_text or cfg.limits_text)
+                   for m in members]
     planned = [run for member in members or [cfg] for run in variants.planned(cases, member)]
     if not planned:
         die("no case matched CASE=%s (make cases lists them%s)" % (
             args.case, "" if cfg.impl or members else "; a /VARIANT other than the case alone needs IMPL="), 5)
     if members:
         cfg.label = cfg.label or "class"
+    if args.workers is None:
+        from sockconf.grading.pool import default_jobs
+        args.workers = default_jobs(len(members)) if members else XDIST_WORKERS
     sys.exit(run_suite(cfg, args.pytest, workers_for(len(planned), args.workers), args.last_failed, members))
 
 
 def class_members(path):
-    """The members of the class file PATH: a JSON list of {"label": NAME, "impl": FOLDER}, each optionally
-    with "ref": FOLDER (its pairs' other program) and "case": 'PATTERN ...' (make grade and make interop
-    write it); every folder must hold programs, every label be new. A bad file ends the command."""
+    """The members of the class file PATH: a JSON list of {"label": NAME}, each optionally with "impl": FOLDER
+    (without it, the reference), "ref": FOLDER (its pairs' other program), "case": 'PATTERN ...' (make grade
+    and make interop write it), "strict": true and "limits": TEXT (its own, over the class's; make check's
+    suites); every folder must hold programs, every label be new.  A bad file ends the command."""
     try:
         with open(path) as f:
-            entries = json.load(f)
-        members = [settings.Settings(impl=os.path.abspath(e["impl"]), label=e["label"],
-                                     ref=os.path.abspath(e["ref"]) if e.get("ref") else None,
-                                     cases=(e.get("case") or "").split()) for e in entries]
+            members = [class_member(e) for e in json.load(f)]
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        die("--class %s: expected a JSON list of {\"label\", \"impl\"[, \"ref\", \"case\"]}: %s" % (path, exc))
+        die("--class %s: expected a JSON list of {\"label\"[, \"impl\", \"ref\", \"case\", \"strict\", \"limits\"]}: %s"
+            % (path, exc))
     labels = [m.label for m in members]
     if not members or len(set(labels)) != len(labels) or not all(LABEL_RE.match(label) for label in labels):
         die("--class %s: one member or more, each with its own label of letters, digits, . _ -" % path)
     for member in members:
-        programs_in(member.impl, "IMPL")
+        if member.impl:
+            programs_in(member.impl, "IMPL")
         if member.ref:
             programs_in(member.ref, "REF")
     return members
+
+
+def class_member(entry):
+    """The settings of one class file ENTRY (a dict); raises ValueError or TypeError on a bad one."""
+    if not isinstance(entry.get("strict", False), bool):
+        raise TypeError("%s: strict is true or false, not %r" % (entry["label"], entry["strict"]))
+    limits_text = entry.get("limits") or ""
+    try:
+        sandbox.parse_limits(limits_text)
+    except ValueError as exc:
+        raise ValueError("%s: limits %s: %s" % (entry["label"], limits_text, exc))
+    return settings.Settings(impl=os.path.abspath(entry["impl"]) if entry.get("impl") else None,
+                             label=entry["label"], ref=os.path.abspath(entry["ref"]) if entry.get("ref") else None,
+                             cases=(entry.get("case") or "").split(), strict=entry.get("strict", False),
+                             limits_text=limits_text)
 
 
 def workers_for(runs_planned, most):
@@ -359,7 +379,7 @@ def main():
     run = sub.add_parser("run")
     run.add_argument("--impl")
     run.add_argument("--class", dest="class_file", metavar="FILE",
-                     help="a class: JSON [{\"label\", \"impl\"}, ...], every member's cases in one pool of workers")
+                     help="a class: JSON [{\"label\"[, \"impl\", \"ref\", \"case\", \"strict\", \"limits\"]}, ...], every member's cases in one pool of workers")
     run.add_argument("--ref", help="the programs each case pairs with IMPL's (default: the reference, build/bin)")
     run.add_argument("--case")
     run.add_argument("--strict", action="store_true")
@@ -370,7 +390,8 @@ def main():
     run.add_argument("--pcap", action="store_true", help="record every link of every case with tcpdump")
     run.add_argument("--budget", type=float, metavar="SECONDS",
                      help="seconds of case runs each implementation may use; later cases are not run (error)")
-    run.add_argument("--workers", type=int, default=XDIST_WORKERS, help="cases at once (pytest-xdist workers)")
+    run.add_argument("--workers", type=int, help="cases at once (pytest-xdist workers; default %d, and for a class "
+                     "12 per core, at most 6 per member)" % XDIST_WORKERS)
     run.add_argument("--last-failed", action="store_true", help="only what failed in the previous run (pytest --lf)")
     run.add_argument("pytest", nargs="*")
     listing = sub.add_parser("list")

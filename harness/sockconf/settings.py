@@ -14,8 +14,9 @@ environment; everything else reads them with current().
   SOCKCONF_PCAP       1: record every link of every case with tcpdump
   SOCKCONF_BUDGET     seconds of case runs each implementation may use (0: no bound; run/budget.py)
   SOCKCONF_CLASS      a class of implementations run in one pool of workers (make grade, make
-                      interop): a JSON list of {"impl", "ref", "cases", "label", "run"}, each its own
-                      folders, cases, reports and run id; the other settings are shared
+                      interop, make check's suites): a JSON list of {"impl", "ref", "cases", "label",
+                      "run", "strict", "limits_text"}, each its own folders, cases, reports, run id,
+                      strictness and limits; the other settings are shared
 """
 import functools
 import json
@@ -76,7 +77,7 @@ def current():
     return from_environ(os.environ)
 
 
-CLASS_FIELDS = ("impl", "ref", "cases", "label", "run")     # what each member of a class has of its own
+CLASS_FIELDS = ("impl", "ref", "cases", "label", "run", "strict", "limits_text")   # what each member of a class has of its own
 
 
 def class_environ(members):

@@ -59,6 +59,27 @@ def test_members_keep_their_own_folders_and_cases(tmp_path):
     assert verdicts("self-class-b") == {"udp-echo-address/impl": "pass"}
 
 
+def test_strictness_limits_and_the_reference_are_a_members_own(tmp_path):
+    """make check's suites are one class: a member is strict or not and has limits of its own, and a member
+    without a folder runs the reference.  A comclient that exits 0 at end of input fails the spec case as a
+    spec-fail, or as a fail once strict; the reference under 1 MB of address space cannot start (spec-fail: that
+    member is not strict)."""
+    impl = tmp_path / "impl"
+    impl.mkdir()
+    (impl / "comclient").write_text("#!/bin/sh\nexit 0\n")
+    (impl / "comclient").chmod(0o755)
+    proc = run_class(tmp_path, [{"label": "self-class-lax", "impl": str(impl)},
+                                {"label": "self-class-strict", "impl": str(impl), "strict": True},
+                                {"label": "self-class-tight", "impl": REF, "limits": "as=1000000"},
+                                {"label": "self-class-plain"}],
+                     "--case", "comclient-end-of-input")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert verdicts("self-class-lax") == {"comclient-end-of-input/impl": "spec-fail"}
+    assert verdicts("self-class-strict") == {"comclient-end-of-input/impl": "fail"}
+    assert verdicts("self-class-tight") == {"comclient-end-of-input/impl": "spec-fail"}
+    assert verdicts("self-class-plain") == {"comclient-end-of-input/ref": "pass"}
+
+
 @pytest.mark.parametrize("content, message", [
     ("not json", "expected a JSON list of"),
     ('[{"impl": "/nonexistent", "label": "x"}]', "IMPL=/nonexistent: no such directory"),
@@ -66,6 +87,8 @@ def test_members_keep_their_own_folders_and_cases(tmp_path):
     ('[{"impl": "%s", "label": "a"}, {"impl": "%s", "label": "a"}]' % (REF, REF), "its own label"),
     ('[{"impl": "%s", "label": "../up"}]' % REF, "its own label"),
     ("[]", "one member or more"),
+    ('[{"label": "a", "strict": "yes"}]', "a: strict is true or false, not 'yes'"),
+    ('[{"label": "a", "limits": "as=lots"}]', "a: limits as=lots:"),
 ])
 def test_a_bad_class_file_is_refused_in_one_line(tmp_path, content, message):
     class_file = tmp_path / "class.json"

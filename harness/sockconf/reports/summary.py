@@ -44,7 +44,7 @@ def class_line(rows, cfg):
     counts = {v: sum(1 for r in rows if r["verdict"] == v) for v in Verdict}
     return "%-24s %4d passed %4d failed %4d spec failed %4d skipped  %s\n" % (
         cfg.label, counts[Verdict.PASS], counts[Verdict.FAIL] + counts[Verdict.ERROR], counts[Verdict.SPEC_FAIL],
-        counts[Verdict.SKIPPED], cfg.impl)
+        counts[Verdict.SKIPPED], cfg.impl or cfg.ref + " (reference)")
 
 
 def provenance(cfg, programs, doc):
