@@ -13,7 +13,8 @@ from sockconf.hosts import procfs
 
 STATE_DIR = "/run/sockconf"
 # Each host's hosts, nsswitch.conf and resolv.conf (never the host's /etc):
-# host_command() binds them over /etc for the one command it runs.
+# the launcher (hosts/sandbox.py) binds them over /etc for each program under test, host_command() for
+# the one command it runs (make lab's shells).
 ETC_NETNS = os.path.join(STATE_DIR, "etc")
 BIND_ETC_FAILED = 96       # host_command's exit status when a bind fails
 BIND_ETC = """etc=$1; shift

@@ -5,7 +5,8 @@ routes, multicast routes and names.  Topology.up() turns it into one
 `ip -batch` run in the root namespace (namespaces and veth pairs created
 directly inside them) and one `ip -n NS -batch` per namespace (addresses,
 links up, routes), writes each host's own /etc files (hosts, nsswitch.conf,
-resolv.conf; netns.host_command binds them for each program) so that name
+resolv.conf; the launcher binds them over /etc for each program under test,
+netns.host_command for make lab's shells) so that name
 lookup is deterministic and never leaves the namespace, and starts
 smcrouted where the file asks for multicast routing.  Topology.down()
 undoes all of it; `with Topology(...) as topo` does both.
