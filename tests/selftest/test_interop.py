@@ -7,6 +7,7 @@ command fails the same way; bad input is refused in one line."""
 import html.parser
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -56,6 +57,11 @@ def test_a_cell_runs_the_client_of_one_and_the_server_of_the_other(drawn):
         "udp-echo-address", "udpclient-impl", "reference--" + SERVER_MUTANT)
     assert "REF=" in run["rerun"] and SERVER_MUTANT in run["rerun"]
     assert run["reason"].startswith("line ")
+    # its report says which folder each program came from: the server's is the other implementation's
+    with open(os.path.join(drawn[0], run["detail"])) as f:
+        summaries = " | ".join(a["summary"] for a in json.load(f)["actors"])
+    assert re.search(r"\[ref \S+/%s\] started at" % SERVER_MUTANT, summaries), summaries
+    assert "[impl build/bin] started at" in summaries, summaries
 
 
 class Links(html.parser.HTMLParser):

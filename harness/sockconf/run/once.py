@@ -8,6 +8,7 @@ import tempfile
 import threading
 
 from sockconf.hosts.sandbox import Sandbox, run_state_dir, stage
+from sockconf.paths import shown
 from sockconf.reports import results
 from sockconf.run.cpu import CpuMeter
 from sockconf.run.engine import CaseRun, program_env
@@ -36,7 +37,9 @@ def run_case(case, vid, dirs, cfg, worker, artifacts, rerun):
     run_tmp = run_state_dir(cfg.run, "tmp")
     os.makedirs(run_tmp, exist_ok=True)
     meter = CpuMeter()
-    staged = {p: (stage(d, cfg.run, worker), origin) for p, (d, origin) in dirs.items()}
+    # each program's origin as reports show it: ref or impl and the folder it came from (in make interop
+    # the REF folder is another implementation's)
+    staged = {p: (stage(d, cfg.run, worker), "%s %s" % (origin, shown(d))) for p, (d, origin) in dirs.items()}
     meter.lap("stage")
     run, failure = None, None
     try:

@@ -33,7 +33,7 @@ class Program(Actor):
 
     def __init__(self, timeline, name, host, ns, argv, cwd, env=None, launcher=None, origin=""):
         super().__init__(timeline, name, host, ns)
-        self.origin = origin       # where it comes from: ref or impl
+        self.origin = origin       # where it comes from: ref or impl, and its folder
         self.seen_pids = set()     # every pid ever seen in its tree (verbs/proc.py)
         self.argv = argv
         self.cwd = cwd
