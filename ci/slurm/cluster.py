@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """A one-node Slurm cluster on this machine, from Debian's slurm-wlm and
 munge, for checking ci/slurm/grade.sbatch for real.  Everything lives in
-one temporary folder (key, sockets, state, logs, slurm.conf); the daemons
-are this process's children and stop with it (a context manager), and end
-when it dies, also by SIGKILL (their parent-death signal).
+one temporary folder (key, sockets, state, logs, slurm.conf), named after
+this process's pid; the daemons are this process's children and stop with it
+(a context manager), and end when it dies, also by SIGKILL (their
+parent-death signal).  The folder of a cluster whose process was killed is
+removed by the next cluster's start (sweep_dead).
 
   with Cluster(user) as cluster:
       job = cluster.sbatch(["--array=1-2", ...], script, env)
@@ -18,6 +20,7 @@ import subprocess
 import tempfile
 import time
 
+FOLDER_PREFIX = "sockconf-slurm-"   # then the pid of the process that owns the cluster, and a dash
 DAEMON_START = 30.0        # seconds for munged, slurmctld and slurmd to be ready
 SLURM_CONF = """ClusterName=sockconf
 SlurmctldHost={host}
@@ -58,6 +61,19 @@ class ClusterError(Exception):
     pass
 
 
+def sweep_dead(parent=None):
+    """Remove the cluster folders under PARENT (the temporary folder) whose owning process has ended; the
+    folders of live ones stay.  [the folders removed]"""
+    parent = parent or tempfile.gettempdir()
+    removed = []
+    for name in os.listdir(parent):
+        owner = re.match(re.escape(FOLDER_PREFIX) + r"(\d+)-", name)
+        if owner and not os.path.exists("/proc/%s" % owner.group(1)):
+            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+            removed.append(os.path.join(parent, name))
+    return removed
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -86,7 +102,8 @@ class Cluster:
         for tool in ("munged", "slurmctld", "slurmd", "sbatch"):
             if shutil.which(tool) is None:
                 raise ClusterError("`%s` is missing: install slurm-wlm and munge (make deps does)" % tool)
-        self.dir = tempfile.mkdtemp(prefix="sockconf-slurm-")
+        sweep_dead()
+        self.dir = tempfile.mkdtemp(prefix="%s%d-" % (FOLDER_PREFIX, os.getpid()))
         os.chmod(self.dir, 0o755)
         for sub in ("state", "spool"):
             os.mkdir(os.path.join(self.dir, sub))

@@ -16,6 +16,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "ci", "slurm"))
+import cluster as slurm_cluster  # noqa: E402
 from cluster import Cluster  # noqa: E402
 from conftest import known_submissions
 from sockconf.hosts import procfs
@@ -38,7 +39,7 @@ def gone(pid):
 
 
 @pytest.mark.xdist_group("slurm")
-def test_the_daemons_end_when_the_process_that_started_them_is_killed():
+def test_the_daemons_end_when_the_process_that_started_them_is_killed_and_the_next_start_removes_its_folder():
     starter = ("import sys, time; sys.path.insert(0, %r); from cluster import Cluster; c = Cluster('nobody'); "
                "c.start(); print(c.dir, *[p.pid for p in c.daemons], flush=True); time.sleep(300)"
                % os.path.join(ROOT, "ci", "slurm"))
@@ -55,6 +56,10 @@ def test_the_daemons_end_when_the_process_that_started_them_is_killed():
             time.sleep(0.1)
         assert all(gone(p) for p in pids), "daemons left %d s after their starter was killed: %s" % (
             DAEMONS_END, [p for p in pids if not gone(p)])
+        proc.wait(timeout=10)
+        # the next cluster's start removes the killed one's folder
+        assert os.path.isdir(folder) and folder in slurm_cluster.sweep_dead(os.path.dirname(folder)), folder
+        assert not os.path.exists(folder)
     finally:
         proc.kill()
         proc.wait(timeout=10)
