@@ -174,6 +174,9 @@ def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False, members=N
         member.run = ownership.begin_run()
     print("sockconf: programs under test run as an unprivileged user of their own per case, limits: %s" % (
         sandbox.describe_limits(parsed_limits)))
+    for member in members or []:
+        if member.limits_text != cfg.limits_text:
+            print("sockconf: %s's own limits: %s" % (member.label, sandbox.describe_limits(member.limits)))
     os.environ.update(cfg.environ())
     if members:
         os.environ.update(settings.class_environ(members))
@@ -215,6 +218,8 @@ def cmd_run(args):
                             budget=args.budget or 0.0)
     if cfg.budget < 0:
         die("--budget %s: seconds, 0 or more" % args.budget)
+    if args.workers is not None and args.workers < 0:
+        die("--workers %d: 0 or more (0: the cases run in this process)" % args.workers)
     if members:
         members = [replace(cfg, impl=m.impl, ref=m.ref or cfg.ref, cases=m.cases or cfg.cases, label=m.label,
                            strict=m.strict or cfg.strict, limits_text=m.limits_text or cfg.limits_text)

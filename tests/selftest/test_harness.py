@@ -174,11 +174,14 @@ def test_one_failure_reads_in_at_most_60_lines(impl):
 @pytest.mark.parametrize("args, message", [
     (["--impl", "/nonexistent/dir"], "no such directory"),
     (["--impl", "/tmp"], "holds none of the programs"),
+    (["--case", "tcp-echo udp-echo-address", "--workers", "-1"], "--workers -1: 0 or more"),
+    (["--case", "tcp-echo", "--budget", "-1"], "--budget -1.0: seconds, 0 or more"),
 ])
-def test_bad_impl_is_refused_before_any_case(args, message):
+def test_bad_impl_or_option_is_refused_before_any_case(args, message):
     proc = run(["run"] + args)
-    assert proc.returncode == 2
-    assert message in proc.stderr
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert "passed" not in proc.stdout, proc.stdout
 
 
 def test_without_subordinate_ids_a_rootless_run_is_refused_in_one_line():

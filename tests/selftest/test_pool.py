@@ -78,6 +78,7 @@ def test_strictness_limits_and_the_reference_are_a_members_own(tmp_path):
     assert verdicts("self-class-strict") == {"comclient-end-of-input/impl": "fail"}
     assert verdicts("self-class-tight") == {"comclient-end-of-input/impl": "spec-fail"}
     assert verdicts("self-class-plain") == {"comclient-end-of-input/ref": "pass"}
+    assert "sockconf: self-class-tight's own limits: " in proc.stdout and "as=1000000 " in proc.stdout, proc.stdout
 
 
 @pytest.mark.parametrize("content, message", [
