@@ -5,6 +5,7 @@ Every namespace, per-host /etc folder and run file of sockconf lives under
 /run (STATE_DIR, /run/netns) and is named sc + run id + '-...' (NAME_RE).
 """
 import ctypes
+import errno
 import os
 import re
 import threading
@@ -24,7 +25,9 @@ done
 exec "$@"
 """ % BIND_ETC_FAILED
 NAME_RE = re.compile(r"^sc([a-z0-9]{6})-")
+NETNS_DIR = "/run/netns"           # where `ip netns add` binds each namespace to a file of its name
 CLONE_NEWNET = 0x40000000          # <linux/sched.h>
+MNT_DETACH = 2                     # <sys/mount.h>
 SETNS_JOIN_TIMEOUT = 10.0          # seconds a thread inside a namespace may take
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -35,7 +38,7 @@ def in_netns(ns, func, *args):
 
     def body():
         try:
-            fd = os.open("/run/netns/" + ns, os.O_RDONLY)
+            fd = os.open(os.path.join(NETNS_DIR, ns), os.O_RDONLY)
             try:
                 if _libc.setns(fd, CLONE_NEWNET) != 0:
                     raise OSError(ctypes.get_errno(), "setns(%s)" % ns)
@@ -72,11 +75,27 @@ def namespace_pids(names):
     inodes = set()
     for ns in names:
         try:
-            st = os.stat("/run/netns/" + ns)
+            st = os.stat(os.path.join(NETNS_DIR, ns))
             inodes.add((st.st_dev, st.st_ino))
         except FileNotFoundError:
             pass
     return procfs.net_namespace_pids(inodes) if inodes else set()
+
+
+def delete(names):
+    """Delete the network namespaces NAMES as `ip -force netns del` does, without starting it: detach the
+    mount that holds each one's file and remove the file (a namespace a process still uses ends with
+    it).  What is already gone is skipped; other failures are left, as `ip -force` leaves them, to the
+    sweep and its checks (ownership.py)."""
+    for name in names:
+        path = os.path.join(NETNS_DIR, name)
+        if _libc.umount2(path.encode(), MNT_DETACH) != 0 and ctypes.get_errno() not in (errno.EINVAL,
+                                                                                       errno.ENOENT):
+            continue
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 def kill_namespace_pids(names, timeout=5.0):

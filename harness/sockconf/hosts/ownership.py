@@ -7,9 +7,9 @@ import fcntl
 import os
 import shutil
 import string
-import subprocess
 
 from sockconf import settings
+from sockconf.hosts import netns
 from sockconf.hosts import procfs
 from sockconf.hosts import sandbox
 from sockconf.hosts.netns import ETC_NETNS, NAME_RE, STATE_DIR, kill_namespace_pids
@@ -80,8 +80,7 @@ def sweep(run_ids=None, only_dead=True):
     free (their owner was killed).  Only names of this project's pattern
     (sc + 6 characters + '-') are ever touched.  Returns what was removed.
     """
-    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10).stdout
-    names = [line.split()[0] for line in listed.splitlines() if line.strip()]
+    names = os.listdir(netns.NETNS_DIR) if os.path.isdir(netns.NETNS_DIR) else []    # what `ip netns list` lists
     if os.path.isdir(ETC_NETNS):
         names += [n for n in os.listdir(ETC_NETNS) if n not in names]
     doomed = {}
@@ -96,11 +95,9 @@ def sweep(run_ids=None, only_dead=True):
             continue
         doomed.setdefault(rid, []).append(name)
     for rid, nss in doomed.items():
-        present = [n for n in nss if os.path.exists("/run/netns/" + n)]
+        present = [n for n in nss if os.path.exists(os.path.join(netns.NETNS_DIR, n))]
         kill_namespace_pids(present)
-        if present:
-            subprocess.run(["ip", "-force", "-batch", "-"], input="".join("netns del %s\n" % n for n in present),
-                           text=True, capture_output=True, timeout=30)
+        netns.delete(present)
         for n in nss:
             shutil.rmtree(os.path.join(ETC_NETNS, n), ignore_errors=True)
     if run_ids is not None or not only_dead:

@@ -22,6 +22,7 @@ import subprocess
 import time
 
 from sockconf.hosts import procfs
+from sockconf.hosts import netns
 from sockconf.hosts.netns import ETC_NETNS, in_netns, kill_namespace_pids, write_file
 from sockconf.language.topofile import TUTORIAL_ADDRESS, TopologyError
 
@@ -265,10 +266,7 @@ class Topology:
             _kill_and_reap(proc)
         self.daemons = []
         kill_namespace_pids(self.created)
-        if self.created:
-            batch = "".join("netns del %s\n" % ns for ns in self.created)
-            subprocess.run(["ip", "-force", "-batch", "-"], input=batch, text=True,
-                           capture_output=True, timeout=IP_TIMEOUT)
+        netns.delete(self.created)
         for host in self.spec.hosts:
             shutil.rmtree(os.path.join(ETC_NETNS, self.ns(host)), ignore_errors=True)
         self.created = []
