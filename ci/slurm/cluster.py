@@ -69,8 +69,9 @@ def sweep_dead(parent=None):
     for name in os.listdir(parent):
         owner = re.match(re.escape(FOLDER_PREFIX) + r"(\d+)-", name)
         if owner and not os.path.exists("/proc/%s" % owner.group(1)):
-            shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
-            removed.append(os.path.join(parent, name))
+            folder = os.path.join(parent, name)
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
     return removed
 
 

@@ -35,6 +35,7 @@ from sockconf.language import registry
 from sockconf.hosts import rootless
 from sockconf.hosts import ownership
 from sockconf.hosts import sandbox
+from sockconf.hosts.netns import NETNS_DIR
 from sockconf import settings
 from sockconf.language import variants
 from sockconf.catalogue import PROGRAMS, WORKERS
@@ -65,7 +66,7 @@ def preflight(impl, limits=None, pcap=False):
     for tool, package in tools:
         if shutil.which(tool) is None:
             die("`%s` is missing: install %s (make deps does)" % (tool, package))
-    if not os.path.isdir("/run/netns") and os.system("ip netns list >/dev/null 2>&1") != 0:
+    if not os.path.isdir(NETNS_DIR) and os.system("ip netns list >/dev/null 2>&1") != 0:
         die("`ip netns` does not work here")
     if impl is not None:
         present = programs_in(impl, "IMPL")

@@ -16,8 +16,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "ci", "slurm"))
-import cluster as slurm_cluster  # noqa: E402
-from cluster import Cluster  # noqa: E402
+from cluster import Cluster, sweep_dead  # noqa: E402
 from conftest import known_submissions
 from sockconf.hosts import procfs
 from sockconf.paths import SELF
@@ -58,7 +57,7 @@ def test_the_daemons_end_when_the_process_that_started_them_is_killed_and_the_ne
             DAEMONS_END, [p for p in pids if not gone(p)])
         proc.wait(timeout=10)
         # the next cluster's start removes the killed one's folder
-        assert os.path.isdir(folder) and folder in slurm_cluster.sweep_dead(os.path.dirname(folder)), folder
+        assert os.path.isdir(folder) and folder in sweep_dead(os.path.dirname(folder)), folder
         assert not os.path.exists(folder)
     finally:
         proc.kill()

@@ -515,13 +515,14 @@ def mcastserver(draw, situation):
     steps = ["r%d   mcast-join %s 226.1.1.1 4321" % (i, h) for i, h in enumerate(hosts)]
     if situation == "arguments":        # it sends nothing to the receivers
         steps += refused_lines("a", "mcastserver", mcast_refused("a"), QUIET)
-        steps += ["r%d   take-datagrams for=%g" % (i, QUIET) for i in range(len(hosts))]
-        return "spec", "mcastserver: each interface argument it refuses, receivers on %s" % " ".join(hosts), steps
-    args = [] if situation == "bare" else mcast_arguments(draw, "a")
-    steps += ["srv  start a mcastserver" + "".join(" " + a for a in args), "srv  ending for=%g" % QUIET]
+        checks, title = "spec", "mcastserver: each interface argument it refuses, receivers on %s" % " ".join(hosts)
+    else:
+        args = [] if situation == "bare" else mcast_arguments(draw, "a")
+        steps += ["srv  start a mcastserver" + "".join(" " + a for a in args), "srv  ending for=%g" % QUIET]
+        checks, title = ("tutorial" if not args else "spec",
+                         "mcastserver %s: receivers on %s" % (" ".join(args) or "(no argument)", " ".join(hosts)))
     steps += ["r%d   take-datagrams for=%g" % (i, QUIET) for i in range(len(hosts))]
-    return ("tutorial" if not args else "spec",
-            "mcastserver %s: receivers on %s" % (" ".join(args) or "(no argument)", " ".join(hosts)), steps)
+    return checks, title, steps
 
 
 # The design servers' command lines, the valid ones first (tests/SPEC.md "Server designs"): (arguments, valid?)
@@ -555,11 +556,11 @@ def design(program):
         if situation == "arguments":
             return "spec", "%s: each command line it refuses" % program, refused_lines(
                 "a", program, [a for a, valid in DESIGN_ARGUMENTS[program] if not valid])
-        valid_lines = [(a, v) for a, v in DESIGN_ARGUMENTS[program] if v]
+        valid_lines = [a for a, valid in DESIGN_ARGUMENTS[program] if valid]
         if situation in ("terminated", "busy"):     # a server still serving after its clients (busy: any number)
-            valid_lines = [(a, v) for a, v in valid_lines
+            valid_lines = [a for a in valid_lines
                            if connection_limit(program, a) in ((None,) if situation == "busy" else (None, 2, 3))]
-        args, _ = draw(st.sampled_from(valid_lines))
+        args = draw(st.sampled_from(valid_lines))
         command = "srv  start a %s%s" % (program, "".join(" " + a for a in args))
         limit = connection_limit(program, args)
         most = min(limit - 1 if situation == "terminated" and limit else limit or 3, 3)

@@ -82,7 +82,7 @@ def namespace_pids(names):
     return procfs.net_namespace_pids(inodes) if inodes else set()
 
 
-def delete(names):
+def delete_namespaces(names):
     """Delete the network namespaces NAMES as `ip -force netns del` does, without starting it: detach the
     mount that holds each one's file and remove the file (a namespace a process still uses ends with
     it).  What is already gone is skipped; other failures are left, as `ip -force` leaves them, to the

@@ -9,10 +9,9 @@ import shutil
 import string
 
 from sockconf import settings
-from sockconf.hosts import netns
 from sockconf.hosts import procfs
 from sockconf.hosts import sandbox
-from sockconf.hosts.netns import ETC_NETNS, NAME_RE, STATE_DIR, kill_namespace_pids
+from sockconf.hosts.netns import ETC_NETNS, NAME_RE, NETNS_DIR, STATE_DIR, delete_namespaces, kill_namespace_pids
 
 RUN_ID_LENGTH = 6          # sc + 6 characters + '-' starts every name of a run (netns.NAME_RE)
 TERMINATE_GRACE = 3.0      # seconds terminate_run spends killing descendants
@@ -80,7 +79,7 @@ def sweep(run_ids=None, only_dead=True):
     free (their owner was killed).  Only names of this project's pattern
     (sc + 6 characters + '-') are ever touched.  Returns what was removed.
     """
-    names = os.listdir(netns.NETNS_DIR) if os.path.isdir(netns.NETNS_DIR) else []    # what `ip netns list` lists
+    names = os.listdir(NETNS_DIR) if os.path.isdir(NETNS_DIR) else []    # what `ip netns list` lists
     if os.path.isdir(ETC_NETNS):
         names += [n for n in os.listdir(ETC_NETNS) if n not in names]
     doomed = {}
@@ -95,9 +94,8 @@ def sweep(run_ids=None, only_dead=True):
             continue
         doomed.setdefault(rid, []).append(name)
     for rid, nss in doomed.items():
-        present = [n for n in nss if os.path.exists(os.path.join(netns.NETNS_DIR, n))]
-        kill_namespace_pids(present)
-        netns.delete(present)
+        kill_namespace_pids(nss)         # both skip a name that is only an /etc folder
+        delete_namespaces(nss)
         for n in nss:
             shutil.rmtree(os.path.join(ETC_NETNS, n), ignore_errors=True)
     if run_ids is not None or not only_dead:

@@ -22,8 +22,7 @@ import subprocess
 import time
 
 from sockconf.hosts import procfs
-from sockconf.hosts import netns
-from sockconf.hosts.netns import ETC_NETNS, in_netns, kill_namespace_pids, write_file
+from sockconf.hosts.netns import ETC_NETNS, delete_namespaces, in_netns, kill_namespace_pids, write_file
 from sockconf.language.topofile import TUTORIAL_ADDRESS, TopologyError
 
 IP_TIMEOUT = 20.0          # seconds one `ip -batch` may take
@@ -266,7 +265,7 @@ class Topology:
             _kill_and_reap(proc)
         self.daemons = []
         kill_namespace_pids(self.created)
-        netns.delete(self.created)
+        delete_namespaces(self.created)
         for host in self.spec.hosts:
             shutil.rmtree(os.path.join(ETC_NETNS, self.ns(host)), ignore_errors=True)
         self.created = []

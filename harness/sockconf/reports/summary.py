@@ -39,12 +39,17 @@ def write_results(rows, cfg, spent=None):
     return doc
 
 
+def under_test(cfg):
+    """The folder of the programs under test CFG names: IMPL's, or the reference's, said so."""
+    return cfg.impl or cfg.ref + " (reference)"
+
+
 def class_line(rows, cfg):
     """One console line of a class member: its label, folder and counts."""
     counts = {v: sum(1 for r in rows if r["verdict"] == v) for v in Verdict}
     return "%-24s %4d passed %4d failed %4d spec failed %4d skipped  %s\n" % (
         cfg.label, counts[Verdict.PASS], counts[Verdict.FAIL] + counts[Verdict.ERROR], counts[Verdict.SPEC_FAIL],
-        counts[Verdict.SKIPPED], cfg.impl or cfg.ref + " (reference)")
+        counts[Verdict.SKIPPED], under_test(cfg))
 
 
 def provenance(cfg, programs, doc):
@@ -53,7 +58,7 @@ def provenance(cfg, programs, doc):
     lines = ["- suite commit: `%s`" % suite["version"],
              "- kernel: `%s`" % suite["kernel"],
              "- iproute2: `%s`" % suite["iproute2"],
-             "- programs under test: `%s`" % (cfg.impl or cfg.ref + " (reference)"),
+             "- programs under test: `%s`" % under_test(cfg),
              "- strict (spec cases count): %s" % ("yes" if cfg.strict or not cfg.impl else "no"),
              "- programs run as: an unprivileged user of their own per case, no capabilities, "
              "no_new_privs, a private /tmp",
