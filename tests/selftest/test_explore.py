@@ -5,6 +5,7 @@ that fails the same way under CASES=: test_grade.py, which explores one.)"""
 import glob
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 
 from sockconf.language.notation import decode_bytes
 from sockconf.hosts.netns import STATE_DIR
-from sockconf.paths import BUILD, ROOT
+from sockconf.paths import BUILD, REFERENCE, ROOT
 from sockconf.paths import SELF as SOCKCONF
 from sockconf.explore.spaces import SPACES
 
@@ -39,6 +40,24 @@ def test_tests_alt_agrees_with_the_reference(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     provided = [p for p in SPACES if os.path.exists(os.path.join(alt, p))]      # not the design servers
     assert provided and proc.stdout.count(": no difference") == len(provided), proc.stdout
+
+
+SLOW_START = 0.5      # seconds a slow program takes before it is the reference: more than an `ending for=0.2`
+
+
+def test_a_program_slow_to_start_agrees_when_it_is_still_running_at_its_ending(tmp_path):
+    """A correct program slow to start (a Python one on a loaded machine) still runs at an `ending` step that
+    waits 0.2 s ('iserver 1 2' of the arguments situation, one of iserver's 3 scenarios): its case waits until
+    it settles in accept() before SIGKILL, so it has printed what the reference had, not a part of it."""
+    impl = tmp_path / "impl"
+    impl.mkdir()
+    shutil.copy(os.path.join(REFERENCE, "iserver"), impl / "iserver.real")
+    (impl / "iserver").write_text('#!/bin/bash\nsleep %g\nexec -a "$0" "$(dirname "$0")/iserver.real" "$@"\n'
+                                  % SLOW_START)
+    (impl / "iserver").chmod(0o755)
+    proc = explore("--impl", str(impl), "--programs", "iserver", "--findings", str(tmp_path / "findings"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "iserver         3 scenarios, 0 outside the space: no difference" in proc.stdout, proc.stdout
 
 
 def test_tutorial_scenarios_only_skip_the_situations_that_have_none_and_use_the_whole_budget(tmp_path):

@@ -14,6 +14,7 @@ from sockconf.language.notation import mark_line, quote
 
 QUIET_DEFAULT = 1.0    # verbs/observe.py's default window
 TIME_TOLERANCE = 1.0   # seconds: when a timed ending may differ from the reference's (a 15 s timeout is not one of 13.5)
+CASE_FORMAT = 2        # how concrete_case() writes what the reference did: a new one is not read from an old cache
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Scenario:
 
     def key(self, reference_hash):
         """The cache key of what the reference does in it."""
-        return hashlib.sha256((self.text() + reference_hash).encode()).hexdigest()[:24]
+        return hashlib.sha256(("%d;%s%s" % (CASE_FORMAT, self.text(), reference_hash)).encode()).hexdigest()[:24]
 
 
 def source(address, port):
@@ -50,6 +51,14 @@ def datagram_step(actor, datagram):
     return "%s  udp-recv %s src=%s" % (actor, quote(datagram["data"]), source(*datagram["src"]))
 
 
+def blocked_in_steps(actor, observation):
+    """The step that checks the call a program was seen waiting in, if any."""
+    if observation["call"] is None:
+        return []
+    size = "" if observation["size"] is None else " size=%d" % observation["size"]
+    return ["%s  blocked-in %s%s" % (actor, observation["call"], size)]
+
+
 def concrete_steps(observation):
     """The checking steps that say what one observation step saw."""
     kind, actor = observation["kind"], observation["actor"]
@@ -62,10 +71,7 @@ def concrete_steps(observation):
         out = [datagram_step(actor, d) for d in observation["datagrams"]]
         return out + ["%s  udp-nothing for=%g" % (actor, observation["quiet"])]
     if kind == "waiting":
-        if observation["call"] is None:
-            return []
-        size = "" if observation["size"] is None else " size=%d" % observation["size"]
-        return ["%s  blocked-in %s%s" % (actor, observation["call"], size)]
+        return blocked_in_steps(actor, observation)
     if kind == "sockets":
         out = []
         for seen in observation["sockets"]:
@@ -78,9 +84,9 @@ def concrete_steps(observation):
     if kind == "processes":
         return ["%s  tree %d" % (actor, observation["count"])]
     if kind == "ending":
-        if observation["status"] is None:
-            return ["%s  running for=%g" % (actor, observation["wait"]), "%s  signal KILL" % actor,
-                    "%s  exit -9" % actor]
+        if observation["status"] is None:      # settled in a call first: what it printed is all there when killed
+            return ["%s  running for=%g" % (actor, observation["wait"])] + blocked_in_steps(actor, observation) + [
+                "%s  signal KILL" % actor, "%s  exit -9" % actor]
         timed = "" if observation.get("after") is None else " at=%.1f+-%g from=%s" % (
             observation["after"], TIME_TOLERANCE, observation["since"])
         return ["%s  exit %d%s" % (actor, observation["status"], timed)]

@@ -314,7 +314,7 @@ def udpclient(draw, situation):
                                   "a %d-byte reply%s" % (len(reply), "" if via == "server" else " from " + via)), steps)
 
 
-ISERVER_REFUSED = [["0"], ["-1"], ["x"], ["2x"], ["1", "2"]]     # counts iserver refuses
+ISERVER_REFUSED = [["0"], ["-1"], ["x"], ["2x"], ["1", "2"]]     # counts iserver refuses; a second argument it ignores
 
 
 @st.composite

@@ -53,20 +53,31 @@ def take_datagrams(run, step, deadline):
                              "datagrams": got, "quiet": quiet})
 
 
-@verb("ending", "", "program", "how X ends: its exit status within `for=S` seconds; if still running, "
-      "then SIGKILL (nothing it prints after the observation depends on how the run is torn down); "
-      "with `since=MARK`, also when it ended after MARK", options="for:seconds since:mark", observes=True)
+@verb("ending", "", "program", "how X ends: its exit status within `for=S` seconds; if still running, what "
+      "it waits in (as `waiting`), then SIGKILL (nothing it prints after the observation depends on how the "
+      "run is torn down); with `since=MARK`, also when it ended after MARK", options="for:seconds since:mark",
+      observes=True)
 def ending(run, step, deadline):
     proc, wait = run.actor(step), step.opts.get("for", QUIET_DEFAULT)
     got = proc.wait_exit(time.monotonic() + wait)        # for= is the wait, also past the step's within=
+    seen = None
     if got is None:
+        seen = waiting_call(proc, min(deadline, time.monotonic() + QUIET_DEFAULT))
         proc.signal(signal.SIGKILL)
         proc.wait_exit(time.monotonic() + KILL_WAIT)
     proc.drain()
     since = step.opts.get("since")
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "ending",
                              "status": None if got is None else got[0], "wait": wait, "since": since,
-                             "after": None if got is None or since is None else got[1] - run.marks[since]})
+                             "after": None if got is None or since is None else got[1] - run.marks[since],
+                             "call": seen.call if seen else None, "size": seen.size if seen else None})
+
+
+def waiting_call(proc, until):
+    """What PROC waits in once settled (before UNTIL): a call a case names, or None."""
+    seen = settled(lambda: procfs.waiting_in(proc.proc.pid), until, SETTLE,
+                   running=lambda: procfs.process_state(proc.proc.pid) not in (None, "Z"))
+    return seen if seen is not None and seen.call in CALL_NAMES else None
 
 
 @verb("waiting", "", "program", "what X waits in: /proc/PID/syscall read until two readings %g s apart " % SETTLE +
@@ -74,12 +85,9 @@ def ending(run, step, deadline):
       options="for:seconds", observes=True)
 def waiting(run, step, deadline):
     proc = run.actor(step)
-    until = min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT))
-    seen = settled(lambda: procfs.waiting_in(proc.proc.pid), until, SETTLE,
-                   running=lambda: procfs.process_state(proc.proc.pid) not in (None, "Z"))
-    named = seen is not None and seen.call in CALL_NAMES
+    seen = waiting_call(proc, min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT)))
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "waiting",
-                             "call": seen.call if named else None, "size": seen.size if named else None})
+                             "call": seen.call if seen else None, "size": seen.size if seen else None})
 
 
 @verb("sockets", "", "program", "the sockets X waits for peers on (TCP listening, UDP bound): each one's "
