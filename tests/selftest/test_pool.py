@@ -33,20 +33,25 @@ def verdicts(label):
     return {"%s/%s" % (r["case"], r["variant"]): r["verdict"] for r in results.read(results.path(label))["results"]}
 
 
+BUDGET = 4      # seconds: below hangs's first case (its 5 s wait), above the reference's first two (1.25 s
+#                each under make check's load: a budget of 1 s once stopped the reference after one case)
+
+
 def test_a_member_past_its_budget_delays_no_other(tmp_path):
-    """hangs's tcpserver never prints: its first case fails after its 5 s wait and uses up its 1 s
+    """hangs's tcpserver never prints: its first case fails after its 5 s wait and uses up its 4 s
     budget, so its later cases are not run (error); the reference beside it passes every case."""
     impl = tmp_path / "impl"
     shutil.copytree(HANGS, impl)
     proc = run_class(tmp_path, [{"label": "self-class-ref", "impl": REF},
                                 {"label": "self-class-hangs", "impl": str(impl)}],
-                     "--case", CASES, "--budget", "1", "--workers", "1")
+                     "--case", CASES, "--budget", str(BUDGET), "--workers", "1")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     ref, hangs = verdicts("self-class-ref"), verdicts("self-class-hangs")
     assert set(ref.values()) == {"pass"} and len(ref) == 3, ref
     assert sorted(hangs.values()) == ["error", "error", "fail"], hangs
     doc = results.read(results.path("self-class-hangs"))
-    assert all("used up its 1 s of case runs" in r["reason"] for r in doc["results"] if r["verdict"] == "error")
+    assert all("used up its %d s of case runs" % BUDGET in r["reason"]
+               for r in doc["results"] if r["verdict"] == "error")
     assert "self-class-ref" in proc.stdout and "self-class-hangs" in proc.stdout
 
 
