@@ -32,5 +32,5 @@ def charge(cfg, seconds):
 def used_up(cfg):
     """Why CFG's next case is not run, or None (no budget, or some left)."""
     if cfg.budget and spent(cfg) >= cfg.budget:
-        return "not run: this implementation used up its %.0f s of case runs" % cfg.budget
+        return "not run: this implementation used up its %g s of case runs" % cfg.budget
     return None
