@@ -42,7 +42,7 @@ def test_tests_alt_agrees_with_the_reference(tmp_path):
     assert provided and proc.stdout.count(": no difference") == len(provided), proc.stdout
 
 
-SLOW_START = 0.5      # seconds a slow program takes before it is the reference: more than an `ending for=0.2`
+SLOW_START = 0.5      # seconds the slow program sleeps before it execs the reference: more than an `ending for=0.2`
 
 
 def test_a_program_slow_to_start_agrees_when_it_is_still_running_at_its_ending(tmp_path):

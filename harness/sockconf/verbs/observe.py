@@ -15,6 +15,7 @@ from sockconf.verbs.tcp import listen_backlogs
 QUIET_DEFAULT = 1.0
 KILL_WAIT = 2.0        # seconds a SIGKILLed program may take to be reaped
 SETTLE = 0.05          # seconds between two readings of what a program waits in
+NOT_WAITING = {"call": None, "size": None}     # an observation's call and size: it waits in no call a case names
 
 
 def settled(read, until, interval, running=lambda: True):
@@ -60,9 +61,9 @@ def take_datagrams(run, step, deadline):
 def ending(run, step, deadline):
     proc, wait = run.actor(step), step.opts.get("for", QUIET_DEFAULT)
     got = proc.wait_exit(time.monotonic() + wait)        # for= is the wait, also past the step's within=
-    seen = None
+    waited = NOT_WAITING
     if got is None:
-        seen = waiting_call(proc, min(deadline, time.monotonic() + QUIET_DEFAULT))
+        waited = waiting_call(proc, min(deadline, time.monotonic() + QUIET_DEFAULT))
         proc.signal(signal.SIGKILL)
         proc.wait_exit(time.monotonic() + KILL_WAIT)
     proc.drain()
@@ -70,24 +71,25 @@ def ending(run, step, deadline):
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "ending",
                              "status": None if got is None else got[0], "wait": wait, "since": since,
                              "after": None if got is None or since is None else got[1] - run.marks[since],
-                             "call": seen.call if seen else None, "size": seen.size if seen else None})
+                             **waited})
 
 
 def waiting_call(proc, until):
-    """What PROC waits in once settled (before UNTIL): a call a case names, or None."""
+    """What PROC waits in once settled (before UNTIL), as an observation's call and size: a call a case
+    names, or NOT_WAITING."""
     seen = settled(lambda: procfs.waiting_in(proc.proc.pid), until, SETTLE,
                    running=lambda: procfs.process_state(proc.proc.pid) not in (None, "Z"))
-    return seen if seen is not None and seen.call in CALL_NAMES else None
+    if seen is None or seen.call not in CALL_NAMES:
+        return NOT_WAITING
+    return {"call": seen.call, "size": seen.size}
 
 
 @verb("waiting", "", "program", "what X waits in: /proc/PID/syscall read until two readings %g s apart " % SETTLE +
       "agree, for at most `for=S` seconds (none: it runs, ended, or waits in no call a case names)",
       options="for:seconds", observes=True)
 def waiting(run, step, deadline):
-    proc = run.actor(step)
-    seen = waiting_call(proc, min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT)))
-    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "waiting",
-                             "call": seen.call if seen else None, "size": seen.size if seen else None})
+    waited = waiting_call(run.actor(step), min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT)))
+    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "waiting", **waited})
 
 
 @verb("sockets", "", "program", "the sockets X waits for peers on (TCP listening, UDP bound): each one's "
