@@ -18,16 +18,23 @@ LIB      := src/sockutil.c src/sockutil.h src/design.c src/design.h
 BIN      := build/bin
 SANBIN   := build/sanitize/bin
 
-.PHONY: all sanitize unit conformance check check-suites clean deps deps-run deps-grade deps-bench deps-check cases bench mutants selftest lab soak grade grade-merge interop explore
+.PHONY: all doctor sanitize unit conformance check check-suites clean deps deps-run deps-grade deps-bench deps-check cases bench mutants selftest lab soak grade grade-merge interop explore
 .DEFAULT_GOAL := all
 
 LAUNCHER := build/launch/sockconf-launch
+FORWARDER := build/launch/sockconf-mforward
+FRAME    := src/forward/frame.c src/forward/frame.h
 
-all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS)) $(LAUNCHER)
+all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS)) $(LAUNCHER) $(FORWARDER)
 
 # The harness's one launcher of programs under test (harness/sockconf/hosts/sandbox.py).
 $(LAUNCHER): src/launch/launch.c | build/launch
 	$(CC) $(CFLAGS) -o $@ $<
+
+# The multicast forwarder of a routed topology where the kernel has no multicast routing
+# (harness/sockconf/hosts/topology.py).
+$(FORWARDER): src/forward/mforward.c $(FRAME) | build/launch
+	$(CC) $(CFLAGS) -o $@ $< src/forward/frame.c
 
 sanitize: $(addprefix $(SANBIN)/,$(PROGRAMS))
 
@@ -47,9 +54,13 @@ $(BIN) $(SANBIN) build/unit build/bench/bin build/launch:
 build/unit/test_sockutil: tests/unit/test_sockutil.c $(LIB) | build/unit
 	$(CC) $(CFLAGS) -Isrc -o $@ $< src/sockutil.c -lcunit
 
-unit: build/unit/test_sockutil
+build/unit/test_frame: tests/unit/test_frame.c $(FRAME) | build/unit
+	$(CC) $(CFLAGS) -Isrc/forward -o $@ $< src/forward/frame.c -lcunit
+
+unit: build/unit/test_sockutil build/unit/test_frame
 	# in a namespace of its own, so a failed lookup can never reach a resolver
 	unshare --net ./build/unit/test_sockutil
+	./build/unit/test_frame
 
 # Installs what is missing (apt-get, idempotent; NODEPS=1 skips it), builds, runs the suite.
 conformance: $(if $(NODEPS),,deps-run) all
@@ -72,6 +83,10 @@ deps:
 
 deps-run deps-grade deps-bench deps-check:
 	@sh ci/install-deps.sh $(patsubst deps-%,%,$@)
+
+# What the suite needs from the kernel, probed on this machine, and what it does without each feature.
+doctor: $(LAUNCHER) $(FORWARDER)
+	@$(SOCKCONF) doctor
 
 cases:
 	@$(SOCKCONF) list $(if $(CASES),--cases '$(CASES)')

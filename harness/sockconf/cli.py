@@ -9,6 +9,7 @@ With harness/ on PYTHONPATH (the make targets set it):
                               [--findings DIR] [--database DIR] [--json FILE]
   python3 -m sockconf mutants [--only NAME]
   python3 -m sockconf sweep
+  python3 -m sockconf doctor                                        (what the kernel offers the suite)
   python3 -m sockconf lab [pair|lan|routed] [--minutes N]
   python3 -m sockconf grade run SUBMISSIONS ... | grade merge ...   (sockconf/grading/grade.py)
   python3 -m sockconf soak [--runs N] [--impl DIR]                  (sockconf/tools/soak.py)
@@ -29,9 +30,10 @@ import sys
 
 from dataclasses import replace
 
-from sockconf.paths import HARNESS, LAUNCHER, ROOT, SELF
+from sockconf.paths import FORWARDER, HARNESS, LAUNCHER, ROOT, SELF
 
 from sockconf.language import registry
+from sockconf.hosts import kernel
 from sockconf.hosts import rootless
 from sockconf.hosts import ownership
 from sockconf.hosts import sandbox
@@ -59,10 +61,15 @@ def preflight(impl, limits=None, pcap=False):
     except ValueError as exc:
         die("LIMITS=%s: %s" % (limits, exc))
     tools = [("ip", "iproute2"), ("smcrouted", "smcroute")]
-    if not os.access(LAUNCHER, os.X_OK):
-        die("%s is missing: `make` builds it (it starts every program under test)" % os.path.relpath(LAUNCHER))
+    for program, what in ((LAUNCHER, "it starts every program under test"),
+                          (FORWARDER, "it forwards multicast where the kernel cannot")):
+        if not os.access(program, os.X_OK):
+            die("%s is missing: `make` builds it (%s)" % (os.path.relpath(program), what))
+    answer = kernel_preflight()
     if pcap:
         tools.append(("tcpdump", "tcpdump, which PCAP=1 records with"))
+        if not answer.has("packet"):
+            die("PCAP=1: %s: tcpdump cannot record" % kernel.skip_reason(["packet"]), kernel.NOT_POSSIBLE)
     for tool, package in tools:
         if shutil.which(tool) is None:
             die("`%s` is missing: install %s (make deps does)" % (tool, package))
@@ -78,6 +85,33 @@ def preflight(impl, limits=None, pcap=False):
             if server in present and not os.path.exists(os.path.join(impl, worker)):
                 print("sockconf: %s is there but its worker %s is not: its cases will fail" % (server, worker))
     return parsed_limits
+
+
+def kernel_preflight():
+    """Probe the kernel once for the run (its workers take the answer over): stop when a feature every
+    case needs is absent (exit 4), say in one line what is absent and what the run does without it."""
+    try:
+        answer = kernel.current()
+    except ValueError as exc:          # SOCKCONF_ABSENT names no feature
+        die(str(exc))
+    essential = answer.essential_missing()
+    if essential:
+        die("%s: no case can run here (make doctor says more)" % kernel.skip_reason(essential), kernel.NOT_POSSIBLE)
+    if answer.absent:
+        print("sockconf: kernel: no %s; multicast forwarding: %s (make doctor says more)" % (
+            ", ".join("%s (%s)" % (kernel.BY_NAME[n].title, kernel.BY_NAME[n].option) for n in sorted(answer.absent)),
+            answer.forwarding_text() or "none, the routed cases are skipped"))
+    return answer
+
+
+def cmd_doctor(args):
+    """What the suite needs from the kernel, probed here: the table, exit 0, or 4 when no case can run."""
+    try:
+        answer = kernel.current()
+    except ValueError as exc:
+        die(str(exc))
+    sys.stdout.write(kernel.table(answer))
+    sys.exit(kernel.NOT_POSSIBLE if answer.essential_missing() else 0)
 
 
 def checked_cases(case_dirs):
@@ -285,13 +319,20 @@ def cmd_lab(args):
     SIGTERM or after --minutes."""
     import time
     preflight(None)
-    from sockconf.language.topofile import parse_spec
+    from sockconf.language.topofile import TopologyError, parse_spec
     from sockconf.hosts.topology import Topology
     rid = ownership.begin_run()
     os.environ["SOCKCONF_RUN"] = rid
     signal.signal(signal.SIGTERM, ownership.terminate_run)
     tmp = sandbox.run_state_dir(rid, "tmp")
-    topo = Topology(parse_spec(args.topology), "sc%s-lab" % rid, tmp)
+    spec = parse_spec(args.topology)
+    lacking = kernel.missing(spec.needs(), kernel.current())
+    if lacking:
+        ownership.end_run(rid)
+        die("TOPO=%s: %s (make doctor says more)" % (args.topology, kernel.skip_reason(lacking)), kernel.NOT_POSSIBLE)
+    if spec.mroutes:
+        print("sockconf lab: multicast forwarding: %s" % kernel.current().forwarding_text())
+    topo = Topology(spec, "sc%s-lab" % rid, tmp)
     try:
         topo.up()
         bindir = os.path.join(ROOT, "build", "bin")
@@ -304,6 +345,8 @@ def cmd_lab(args):
         time.sleep(args.minutes * 60)
     except KeyboardInterrupt:
         pass
+    except TopologyError as exc:
+        print("sockconf lab: cannot build topology %s: %s" % (args.topology, exc), file=sys.stderr)
     finally:
         topo.down()
         ownership.end_run(rid)
@@ -336,6 +379,7 @@ def cmd_explore(args):
     if impl:
         programs = [p for p in programs if os.path.exists(os.path.join(impl, p))] or die(
             "IMPL=%s provides none of %s" % (args.impl, " ".join(programs)))
+    programs = kernel_explorable(programs)
     if args.examples is None:
         args.examples = explorer.DEFAULT_EXAMPLES
     if args.examples < 1:
@@ -364,6 +408,25 @@ def cmd_explore(args):
         len(outcomes), len(found), "; stopped early (the reference did not repeat itself): " + " ".join(stopped)
         if stopped else ""))
     sys.exit(1 if found else EXPLORE_STOPPED if stopped else 0)
+
+
+def kernel_explorable(programs):
+    """PROGRAMS the kernel lets the explorer search, each situation it leaves out said in one line; none
+    (every scenario observes with /proc/PID/syscall and pidfd_getfd) ends the command (exit 4)."""
+    from sockconf.explore import spaces
+    answer = kernel.current()
+    lacking = kernel.missing(spaces.EVERY_SCENARIO_NEEDS, answer)
+    if lacking:
+        die("explore: %s: every scenario observes with it; nothing explored" % kernel.skip_reason(lacking),
+            kernel.NOT_POSSIBLE)
+    kept = []
+    for program in programs:
+        out = spaces.left_out(program, answer)
+        for situation, why in out.items():
+            print("sockconf explore: %s: situation %s left out: %s" % (program, situation, why))
+        if set(spaces.SITUATIONS[program]) - set(out):
+            kept.append(program)
+    return kept or die("explore: the kernel allows no situation of %s" % " ".join(programs), kernel.NOT_POSSIBLE)
 
 
 def cmd_mutants(args):
@@ -406,6 +469,7 @@ def main():
     verbs.add_argument("--check", metavar="FILE")
     verbs.add_argument("--write", metavar="FILE")
     sub.add_parser("sweep")
+    sub.add_parser("doctor", help="what the suite needs from the kernel, probed here, and what it does without each")
     lab = sub.add_parser("lab")
     lab.add_argument("topology", nargs="?", default="pair", choices=("pair", "lan", "routed"))
     lab.add_argument("--minutes", type=int, default=60)
@@ -429,6 +493,6 @@ def main():
                 die("make lab gives shells on the test hosts: run it as root")
             rootless.enter(SELF[1:] + sys.argv[1:])
         rootless.prepare()
-    {"run": cmd_run, "list": cmd_list, "verbs": cmd_verbs, "sweep": cmd_sweep, "lab": cmd_lab,
+    {"run": cmd_run, "list": cmd_list, "verbs": cmd_verbs, "sweep": cmd_sweep, "lab": cmd_lab, "doctor": cmd_doctor,
      "mutants": cmd_mutants, "explore": cmd_explore}[args.cmd](args)
 

@@ -2,10 +2,13 @@
 run to JUnit, the run's results, results.json, grades.csv and the pages.
 
   pass       every step held
-  fail       a step did not hold (a tutorial case, or a spec case under STRICT=1)
+  fail       a step did not hold (a tutorial case, or a spec case under STRICT=1), or the case was not
+             run because its implementation had used up its budget of case runs (run/budget.py)
   spec-fail  a spec case did not hold for an implementation; counted apart without STRICT=1
-  skipped    not run: a program under test is not provided
-  error      not run: the implementation's run could not start or did not end in its bound
+  skipped    not run: a program under test is not provided, or the kernel lacks a feature the case
+             needs (hosts/kernel.py; the reason names it)
+  error      not run: the harness could not do its part (stage the programs, build the topology, start
+             a daemon); blamed on no program and never counted against an implementation's grade
 """
 import enum
 

@@ -17,6 +17,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky, Unsatisfiable
 
 import sockconf.verbs  # noqa: F401  (registers the verbs scenarios use)
+from sockconf.hosts import kernel
 from sockconf.explore import spaces
 from sockconf.explore.scenario import Scenario, concrete_case, write
 from sockconf.hosts.sandbox import run_state_dir
@@ -127,7 +128,8 @@ class Explorer:
         situation with no scenario of the kinds explored, CHECKS=tutorial; a small space Hypothesis
         exhausts) is shared again over the situations that yielded scenarios, with another seed."""
         outcome = Outcome(program)
-        among = None           # every situation of the program
+        # every situation of the program the kernel allows (cmd_explore says which it leaves out)
+        among = [s for s in spaces.SITUATIONS[program] if s not in spaces.left_out(program, kernel.current())]
         for number in range(ROUNDS):
             yielded = []
             for situation, share in spaces.shares(program, examples - outcome.scenarios, among):

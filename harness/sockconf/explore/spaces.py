@@ -11,7 +11,9 @@ UDP socket has a fixed port, so what a program prints of it is the same in
 every run."""
 from hypothesis import strategies as st
 
+from sockconf.hosts import kernel
 from sockconf.language.notation import quote
+from sockconf.language.topofile import parse_spec
 
 PAUSE = 0.2            # seconds between the pieces of one message
 SILENCE = 0.6          # seconds a client may wait before it sends: a person typing waits longer, so it is inside
@@ -647,11 +649,34 @@ def situated(program, space, topology):
     return scenario
 
 
-# program -> its scenario space, a strategy of one situation (situated), from its space and the topology
-# its scenarios run on unless a situation says otherwise (TOPOLOGIES)
-SPACES = {program: situated(program, space, topology) for program, (space, topology) in {
-    "tcpserver": (tcpserver, "pair"), "tcpclient": (tcpclient, "pair"), "udpserver": (udpserver, "pair"),
-    "udpclient": (udpclient, "pair"), "iserver": (iserver, "pair"), "comclient": (comclient, "pair"),
-    "mcastserver": (mcastserver, "lan"), "mcastclient": (mcastclient, "lan"), "select": (select, "lan"),
-    **{program: (design(program), "pair") for program in DESIGN_ARGUMENTS}}.items()}
+# program -> its scenario space and the topology its scenarios run on unless a situation says otherwise
+# (TOPOLOGIES)
+HOMES = {"tcpserver": (tcpserver, "pair"), "tcpclient": (tcpclient, "pair"), "udpserver": (udpserver, "pair"),
+         "udpclient": (udpclient, "pair"), "iserver": (iserver, "pair"), "comclient": (comclient, "pair"),
+         "mcastserver": (mcastserver, "lan"), "mcastclient": (mcastclient, "lan"), "select": (select, "lan"),
+         **{program: (design(program), "pair") for program in DESIGN_ARGUMENTS}}
+# program -> its scenario space, a strategy of one situation (situated)
+SPACES = {program: situated(program, space, topology) for program, (space, topology) in HOMES.items()}
 assert all(set(SITUATIONS[p]) >= {"exchange"} for p in SPACES) and set(SITUATIONS) == set(SPACES)
+
+# The kernel features (hosts/kernel.py) every scenario observes with (`waiting`, `sockets`), and those of
+# one situation beyond its topology's.
+EVERY_SCENARIO_NEEDS = ("proc_syscall", "pidfd_getfd")
+SITUATION_NEEDS = {"dropped": ("nftables",)}
+
+
+def situation_needs(program, situation):
+    """The kernel features PROGRAM's scenarios in SITUATION need: their topology's and the situation's own."""
+    topology = TOPOLOGIES.get(situation, HOMES[program][1])
+    return parse_spec(topology).needs() + list(SITUATION_NEEDS.get(situation, ()))
+
+
+def left_out(program, answer):
+    """{situation: what the kernel lacks for it} of PROGRAM's situations that ANSWER (kernel.Answer) rules
+    out; the explorer searches the others."""
+    out = {}
+    for situation in dict.fromkeys(SITUATIONS[program]):
+        lacking = kernel.missing(situation_needs(program, situation), answer)
+        if lacking:
+            out[situation] = kernel.skip_reason(lacking)
+    return out

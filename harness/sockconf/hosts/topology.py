@@ -7,13 +7,16 @@ directly inside them) and one `ip -n NS -batch` per namespace (addresses,
 links up, routes), writes each host's own /etc files (hosts, nsswitch.conf,
 resolv.conf; the launcher binds them over /etc for each program under test,
 netns.host_command for make lab's shells) so that name
-lookup is deterministic and never leaves the namespace, and starts
-smcrouted where the file asks for multicast routing.  Topology.down()
-undoes all of it; `with Topology(...) as topo` does both.
+lookup is deterministic and never leaves the namespace, and starts what
+forwards multicast where the file asks for it (mroute lines): smcrouted where
+the kernel has multicast routing, sockconf's forwarder (src/forward) where it
+has not (hosts/kernel.py decides once per run).  Topology.down() undoes all
+of it; `with Topology(...) as topo` does both.
 """
 import ctypes
 import fcntl
 import os
+import select
 import shutil
 import signal
 import socket
@@ -21,12 +24,14 @@ import struct
 import subprocess
 import time
 
-from sockconf.hosts import procfs
-from sockconf.hosts.netns import ETC_NETNS, delete_namespaces, in_netns, kill_namespace_pids, write_file
+from sockconf.hosts import kernel, procfs
+from sockconf.hosts.netns import ETC_NETNS, NETNS_DIR, delete_namespaces, in_netns, kill_namespace_pids, write_file
+from sockconf.paths import FORWARDER
 from sockconf.language.topofile import TUTORIAL_ADDRESS, TopologyError
 
 IP_TIMEOUT = 20.0          # seconds one `ip -batch` may take
 VIF_TIMEOUT = 5.0          # seconds smcrouted may take to install its VIFs
+FORWARDER_TIMEOUT = 5.0    # seconds sockconf's forwarder may take to say it is ready
 RUNNING_TIMEOUT = 5.0      # seconds every interface may take to be RUNNING
 SIOCGIFFLAGS = 0x8913      # <linux/sockios.h>
 SIOCETHTOOL = 0x8946       # <linux/sockios.h>
@@ -99,7 +104,7 @@ class Topology:
         self.tmpdir = tmpdir
         self.names = dict(spec.names, **(names or {}))
         self.created = []         # namespaces that exist now
-        self.daemons = []         # Popen of smcrouted
+        self.daemons = []         # Popen of smcrouted or of sockconf's forwarders
         self.timings = {}
 
     def ns(self, node):
@@ -223,11 +228,25 @@ class Topology:
             write_file(os.path.join(etc, "resolv.conf"), "# sockconf: no DNS inside the test network\n")
 
     def _start_mrouting(self):
+        """What the mroute lines ask for, by what this run forwards multicast with (kernel.current())."""
+        if not self.spec.mroutes:
+            return
+        started = time.monotonic()
+        forwarding = kernel.current().forwarding()
+        if forwarding == "kernel":
+            self._start_smcrouted()
+        elif forwarding == "forwarder":
+            for host, group, iif, oifs in self.spec.mroutes:
+                self._start_forwarder(host, group, iif, oifs)
+        else:
+            raise TopologyError(kernel.skip_reason(["mroute", "packet"]) + ": nothing can forward multicast")
+        self.timings["mforward"] = time.monotonic() - started
+
+    def _start_smcrouted(self):
         by_host = {}
         for host, group, iif, oifs in self.spec.mroutes:
             by_host.setdefault(host, []).append("mroute from %s group %s to %s" % (iif, group, " ".join(oifs)))
         for host, routes in by_host.items():
-            started = time.monotonic()
             conf = os.path.join(self.tmpdir, "%s.smcroute.conf" % self.ns(host))
             write_file(conf, "\n".join(routes) + "\n")
             ident = self.ns(host)
@@ -239,7 +258,22 @@ class Topology:
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
                 self.daemons.append(proc)
             self._wait_vifs(proc, len({i for r in self.spec.mroutes if r[0] == host for i in [r[2]] + r[3]}))
-            self.timings["smcrouted"] = time.monotonic() - started
+
+    def _start_forwarder(self, host, group, iif, oifs):
+        """sockconf's forwarder of GROUP from IIF to OIFS in HOST's namespace, ready (its sockets bound,
+        its filter attached) when this returns."""
+        log = os.path.join(self.tmpdir, "%s.mforward.log" % self.ns(host))
+        with open(log, "w") as err, procfs.signals_deferred():   # recorded before an interrupt unwinds
+            proc = subprocess.Popen([FORWARDER, "-n", os.path.join(NETNS_DIR, self.ns(host)), group, iif] + list(oifs),
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                                    start_new_session=True)
+            self.daemons.append(proc)
+        if not _ready_line(proc.stdout, time.monotonic() + FORWARDER_TIMEOUT):
+            status = "exited with status %s" % proc.poll() if proc.poll() is not None else (
+                "was not ready within %.0f s" % FORWARDER_TIMEOUT)
+            with open(log) as f:
+                said = f.read().strip()
+            raise TopologyError("sockconf-mforward on %s %s%s" % (host, status, ": " + said if said else ""))
 
     @staticmethod
     def _wait_vifs(proc, count, timeout=VIF_TIMEOUT):
@@ -272,6 +306,20 @@ class Topology:
         self.timings["down"] = time.monotonic() - started
 
 
+def _ready_line(stream, deadline):
+    """Whether STREAM says "ready" before DEADLINE (False at its end or past the deadline)."""
+    seen = b""
+    while b"\n" not in seen:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([stream], [], [], left)[0]:
+            return False
+        chunk = os.read(stream.fileno(), 64)
+        if not chunk:
+            return False
+        seen += chunk
+    return seen.split(b"\n")[0] == b"ready"
+
+
 def _kill_and_reap(proc):
     if proc.poll() is None:
         try:
@@ -282,5 +330,7 @@ def _kill_and_reap(proc):
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
         pass
+    if proc.stdout:
+        proc.stdout.close()
 
 

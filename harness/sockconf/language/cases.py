@@ -55,6 +55,13 @@ class Case:
         rel = os.path.relpath(self.path, ROOT)
         return self.path if rel.startswith("..") else rel
 
+    def needs(self):
+        """The kernel features the case uses (hosts/kernel.py): its topology's and its verbs'."""
+        needs = list(self.spec.needs()) if self.spec else []
+        for step in self.steps:
+            needs += [n for n in step.definition.needs if n not in needs]
+        return needs
+
     def programs(self):
         """Programs the case starts, in order of first start."""
         seen = []

@@ -65,6 +65,7 @@ class Verb:
     checks: bool = False   # it checks something of the programs (tests/selftest/test_checks_fail.py makes each fail)
     observes: bool = False  # it only records, for the explorer; case files may not use it
     refuse: object = None   # refuse(args, opts) -> why a step of it can check nothing, or None (at parse time)
+    needs: tuple = ()       # kernel features it uses (hosts/kernel.py FEATURES): without one, its cases are skipped
 
     def usage(self):
         words = [ACTOR_LETTERS[self.actor], self.name]
@@ -93,14 +94,15 @@ def parse_signature(text):
 
 
 def verb(name, signature, actor, doc, options="", required="", after="", checks=False, observes=False,
-         refuse=None):
+         refuse=None, needs=""):
     """Declare verb NAME with the decorated function as its handler:
     handler(run, step, deadline) -> the time of its event, or None (now).
     AFTER: verbs one of which an earlier step on the same actor must use,
     for a verb that checks what they saw (the case refuses otherwise).
     CHECKS: the verb checks the programs (it can fail), it does not only act.
     OBSERVES: it records what a program did and checks nothing (the explorer's own).
-    REFUSE(args, opts): why a combination of its arguments has nothing to check (the case refuses it)."""
+    REFUSE(args, opts): why a combination of its arguments has nothing to check (the case refuses it).
+    NEEDS: the kernel features it uses, space separated (a case with it is skipped where one is absent)."""
     if actor not in ACTOR_KINDS:
         raise ValueError("unknown actor kind %r" % actor)
 
@@ -112,7 +114,7 @@ def verb(name, signature, actor, doc, options="", required="", after="", checks=
         VERBS[name] = Verb(name, parse_signature(signature), actor, doc, handler,
                            handler.__module__.rpartition(".")[2], opts, tuple(required.split()),
                            after=tuple(after.split()), checks=checks,
-                           observes=observes, refuse=refuse)
+                           observes=observes, refuse=refuse, needs=tuple(needs.split()))
         return handler
     return register
 

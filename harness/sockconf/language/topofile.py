@@ -2,6 +2,7 @@
 folder) read into a Spec.  The words are drawn at the top of netns/pair.topo;
 every address must lie in 198.18.0.0/15.
 """
+import ipaddress
 import os
 from dataclasses import dataclass, field
 
@@ -55,6 +56,11 @@ class Spec:
     def all_ports(self):
         return [p for link in self.links for p in link] + self.ports
 
+    def needs(self):
+        """The kernel features it is built with beyond every topology's (hosts/kernel.py): bridges for
+        switches, multicast forwarding (mforward: the kernel's or sockconf's forwarder) for mroute lines."""
+        return (["bridge"] if self.switches else []) + (["mforward"] if self.mroutes else [])
+
     def address(self, host):
         """The first address of HOST (the one the cases call %{host})."""
         for port in self.all_ports():
@@ -91,7 +97,27 @@ def parse_spec(name, dirs=()):
     for port in spec.all_ports():
         if not in_lab(port.cidr):
             raise TopologyError("%s: %s is outside 198.18.0.0/15" % (path, port.cidr))
+    for host, group, iif, oifs in spec.mroutes:
+        problem = mroute_problem(spec, host, group, [iif] + oifs)
+        if problem:
+            raise TopologyError("%s: mroute %s %s: %s" % (path, host, group, problem))
     return spec
+
+
+def mroute_problem(spec, host, group, interfaces):
+    """What is wrong with an mroute line of HOST for GROUP over INTERFACES (from, then to), or None."""
+    try:
+        if not ipaddress.ip_address(group) in ipaddress.ip_network("224.0.0.0/4"):
+            return "%s is not an IPv4 multicast group" % group
+    except ValueError:
+        return "%s is not an IPv4 multicast group" % group
+    own = {p.ifname for p in spec.all_ports() if p.host == host}
+    unknown = [i for i in interfaces if i not in own]
+    if unknown:
+        return "%s has no interface %s (its ports: %s)" % (host, " ".join(unknown), " ".join(sorted(own)) or "none")
+    if interfaces[0] in interfaces[1:]:
+        return "it goes back out of %s, where it comes from" % interfaces[0]
+    return None
 
 
 def declared(spec, host, switch=None):

@@ -141,8 +141,9 @@ def row(report, props):
         reason = report.wasxfail.replace("reason: ", "", 1).partition("\n")[0]
     elif verdict == Verdict.SKIPPED and isinstance(report.longrepr, tuple):
         reason = report.longrepr[2].replace("Skipped: ", "", 1)
+    ran_for = props.pop("ran_for", 0.0)     # the case run itself, in setup (suite.case_outcome)
     return dict(props, programs=props["programs"].split(), verdict=verdict, reason=reason,
-                duration=round(report.duration, 3))
+                duration=round(ran_for + (report.duration if report.when == "call" else 0.0), 3))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -6,7 +6,9 @@ import time
 import pytest
 
 from sockconf import settings
+from sockconf.hosts import kernel
 from sockconf.hosts.sandbox import SandboxError
+from sockconf.language.topofile import TopologyError
 from sockconf.language.variants import variant_id
 from sockconf.paths import ROOT, shown
 from sockconf.run import budget
@@ -42,42 +44,73 @@ def one_line(details):
     return "transcript of %s differs" % details["transcripts"][0]["actor"]
 
 
+class CaseOutcome:
+    """What setup found for the call to judge: a budget used up (BUDGET: why), or the run's failure."""
+
+    def __init__(self):
+        self.budget = None
+        self.run = None
+        self.failure = None
+
+
 @pytest.fixture
-def budgeted(conformance_case, request):
-    """The case run's properties on its report; its implementation's budget (run/budget.py) checked
-    before it (a case past it is not run: an error in setup) and charged after it."""
+def case_outcome(conformance_case, request):
+    """The case run, in setup: its properties on its report, the reasons it is not run (a program not
+    provided, a kernel feature absent: skipped), its implementation's budget (run/budget.py: a case past
+    it is not run, and fails in the call), then the run itself.  What the harness could not do (stage the
+    programs, build the topology, start a daemon) fails setup: an error, blamed on no program."""
     __tracebackhide__ = True
     case, vid, dirs, cfg = conformance_case
     under_test = sorted(p for p, (_, origin) in dirs.items() if origin != "ref") or sorted(dirs)
     for key, value in (("label", cfg.label), ("case", case.name), ("variant", vid), ("checks", case.checks),
                        ("title", case.title), ("programs", " ".join(under_test))):
         request.node.user_properties.append((key, value))
-    why = budget.used_up(cfg)
-    if why:
-        request.node.user_properties.append(("reason", why))
-        pytest.fail(why, pytrace=False)
-    started = time.monotonic()
-    yield
-    if cfg.budget:
-        budget.charge(cfg, time.monotonic() - started)
-
-
-def test_case(conformance_case, budgeted, request):
-    __tracebackhide__ = True
-    case, vid, dirs, cfg = conformance_case
     missing = [p for p, (d, origin) in dirs.items() if origin == "impl" and unrunnable(os.path.join(d, p)) == "not provided"]
     if missing:
         pytest.skip("not provided: %s" % " ".join(sorted(missing)))
+    lacking = kernel.missing(case.needs(), kernel.current())
+    if lacking:
+        pytest.skip(kernel.skip_reason(lacking))
+    outcome = CaseOutcome()
+    outcome.budget = budget.used_up(cfg)
+    if outcome.budget:
+        request.node.user_properties.append(("reason", outcome.budget))
+        return outcome
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").replace("gw", "w")
     artifacts = os.path.join(ROOT, "build", "artifacts", cfg.label, case.name + ("" if vid == "ref" else "." + vid))
     request.node.user_properties.append(("artifacts", os.path.relpath(artifacts, ROOT)))
+    started, why = time.monotonic(), None
     try:
-        run, failure = run_case(case, vid, dirs, cfg, worker, artifacts, rerun_command(case, vid, cfg))
-    except (SandboxError, OSError) as exc:
-        pytest.fail("cannot stage the programs under test: %s" % exc, pytrace=False)
-    if failure is None:
+        outcome.run, outcome.failure = run_case(case, vid, dirs, cfg, worker, artifacts, rerun_command(case, vid, cfg))
+    except (SandboxError, OSError, TopologyError) as exc:
+        why = harness_error(exc)
+    finally:
+        request.node.user_properties.append(("ran_for", round(time.monotonic() - started, 3)))
+        if cfg.budget:
+            budget.charge(cfg, time.monotonic() - started)
+    if why:
+        request.node.user_properties.append(("reason", why))
+        pytest.fail(why, pytrace=False)
+    return outcome
+
+
+def harness_error(exc):
+    """The one line of what the harness could not do (EXC), blamed on no program."""
+    what = "cannot stage the programs under test" if isinstance(exc, SandboxError) else (
+        "cannot build the topology" if isinstance(exc, TopologyError) else "the harness failed")
+    return "harness error: %s: %s" % (what, str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+
+
+def test_case(conformance_case, case_outcome, request):
+    __tracebackhide__ = True
+    case, vid, dirs, cfg = conformance_case
+    if case_outcome.budget:
+        pytest.fail(case_outcome.budget, pytrace=False)
+    if case_outcome.failure is None:
         return
-    request.node.user_properties.append(("reason", one_line(run.failure)))
+    run = case_outcome.run
+    reason = one_line(run.failure)
+    request.node.user_properties.append(("reason", reason))
     if case.checks == "spec" and cfg.impl and not cfg.strict and vid != "ref":
-        pytest.xfail(one_line(run.failure))
-    pytest.fail(failure, pytrace=False)
+        pytest.xfail(reason)
+    pytest.fail(case_outcome.failure, pytrace=False)

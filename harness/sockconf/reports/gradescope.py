@@ -69,7 +69,11 @@ def test_of(case, records, rules):
     first = records[0]
     worth = points(case, first["checks"], rules)
     passed = all(r["verdict"] == Verdict.PASS for r in records)
-    return {"name": "%s [%s]" % (case, first["checks"]), "score": worth if passed else 0.0, "max_score": worth,
+    if results.harness_failed(records):      # the harness could not run it: worth nothing either way
+        worth, passed = 0.0, False
+    return {"name": "%s [%s]%s" % (case, first["checks"], " (not run: harness error)" if not worth and
+                                   results.harness_failed(records) else ""),
+            "score": worth if passed else 0.0, "max_score": worth,
             "status": "passed" if passed else "failed", "visibility": "visible",
             "tags": [first["checks"]] + sorted({p for r in records for p in r["programs"]}),
             "output": first["title"] + "\n" + "\n".join(describe(r) for r in records)}

@@ -12,6 +12,7 @@ import subprocess
 import time
 
 from sockconf.catalogue import PROGRAMS
+from sockconf.hosts import kernel
 from sockconf.paths import REPORTS, ROOT
 from sockconf.reports import blame
 from sockconf.verdicts import Verdict
@@ -29,11 +30,15 @@ def path(label):
 
 
 def suite_info():
-    """What exactly ran the cases: the suite's commit, the kernel, iproute2."""
+    """What exactly ran the cases: the suite's commit, the kernel and what it lacks, what forwarded
+    multicast, iproute2."""
     commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
                             capture_output=True, text=True).stdout.strip() or "unknown"
     iproute = subprocess.run(["ip", "-V"], capture_output=True, text=True).stdout.strip()
-    return {"version": commit, "kernel": platform.release(), "iproute2": iproute}
+    answer = kernel.current()
+    return {"version": commit, "kernel": platform.release(), "iproute2": iproute,
+            "forwarding": answer.forwarding_text() or "none: " + kernel.skip_reason(["mroute", "packet"]),
+            "kernel_absent": sorted(answer.absent)}
 
 
 def sha256(file_path):
@@ -124,17 +129,25 @@ def by_case(records):
     return cases
 
 
+def harness_failed(runs):
+    """Whether the harness could not run one of RUNS (an error): such a case counts for no grade."""
+    return any(r["verdict"] == Verdict.ERROR for r in runs)
+
+
 def score(records, checks):
     """passed/total over the cases of kind CHECKS: a case passes when every
-    variant of it passed (a skipped one, a program not provided, does not)."""
-    cases = by_case([r for r in records if r["checks"] == checks])
-    passed = sum(1 for runs in cases.values() if all(r["verdict"] == Verdict.PASS for r in runs))
+    variant of it passed (a skipped one, a program not provided, does not);
+    a case the harness could not run (an error) is in neither figure."""
+    cases = [runs for runs in by_case([r for r in records if r["checks"] == checks]).values()
+             if not harness_failed(runs)]
+    passed = sum(1 for runs in cases if all(r["verdict"] == Verdict.PASS for r in runs))
     return "%d/%d" % (passed, len(cases))
 
 
 def fraction(runs):
-    """passed/total of RUNS that ran (a skipped one, a program not provided, does not count); '-' when none ran."""
-    ran = [r for r in runs if r["verdict"] != Verdict.SKIPPED]
+    """passed/total of RUNS that ran (a skipped one, a program not provided, does not count; nor one the
+    harness could not run); '-' when none ran."""
+    ran = [r for r in runs if r["verdict"] not in (Verdict.SKIPPED, Verdict.ERROR)]
     return "%d/%d" % (sum(1 for r in ran if r["verdict"] == Verdict.PASS), len(ran)) if ran else "-"
 
 
@@ -155,7 +168,7 @@ def together_score(records):
 
 CSV_HEADER = (["implementation", "tutorial", "spec"]
               + ["%s %s" % (p, checks) for p in PROGRAMS for checks in ("tutorial", "spec")]
-              + ["together", "pair_only_failures", "wall_seconds"])
+              + ["together", "pair_only_failures", "harness_errors", "wall_seconds"])
 
 
 def grade_rows(doc):
@@ -165,7 +178,8 @@ def grade_rows(doc):
         mine = records[impl["name"]]
         rows.append([impl["name"], score(mine, "tutorial"), score(mine, "spec")]
                     + [program_score(impl, mine, p, checks) for p in PROGRAMS for checks in ("tutorial", "spec")]
-                    + [together_score(mine), sum(1 for r in mine if r["pair_only"]), "%.1f" % impl["wall_seconds"]])
+                    + [together_score(mine), sum(1 for r in mine if r["pair_only"]),
+                       sum(1 for r in mine if r["verdict"] == Verdict.ERROR), "%.1f" % impl["wall_seconds"]])
     return rows
 
 

@@ -47,16 +47,19 @@ def under_test(cfg):
 def class_line(rows, cfg):
     """One console line of a class member: its label, folder and counts."""
     counts = {v: sum(1 for r in rows if r["verdict"] == v) for v in Verdict}
-    return "%-24s %4d passed %4d failed %4d spec failed %4d skipped  %s\n" % (
-        cfg.label, counts[Verdict.PASS], counts[Verdict.FAIL] + counts[Verdict.ERROR], counts[Verdict.SPEC_FAIL],
-        counts[Verdict.SKIPPED], under_test(cfg))
+    errors = " %4d not run (harness error)" % counts[Verdict.ERROR] if counts[Verdict.ERROR] else ""
+    return "%-24s %4d passed %4d failed %4d spec failed %4d skipped%s  %s\n" % (
+        cfg.label, counts[Verdict.PASS], counts[Verdict.FAIL], counts[Verdict.SPEC_FAIL],
+        counts[Verdict.SKIPPED], errors, under_test(cfg))
 
 
 def provenance(cfg, programs, doc):
     """What exactly was tested, from the run's results.json DOC (its suite, its program hashes) and CFG."""
     suite = doc["suite"]
     lines = ["- suite commit: `%s`" % suite["version"],
-             "- kernel: `%s`" % suite["kernel"],
+             "- kernel: `%s`%s" % (suite["kernel"], "; absent: %s" % ", ".join(suite["kernel_absent"])
+                                   if suite.get("kernel_absent") else ""),
+             "- multicast forwarding (routed cases): %s" % suite.get("forwarding", "?"),
              "- iproute2: `%s`" % suite["iproute2"],
              "- programs under test: `%s`" % under_test(cfg),
              "- strict (spec cases count): %s" % ("yes" if cfg.strict or not cfg.impl else "no"),
@@ -76,8 +79,8 @@ def program_lines(rows, programs):
     lines, absent = [], []
     for p in programs:
         mine = [r for r in rows if p in r["programs"]]
-        ran = [r for r in mine if r["verdict"] != Verdict.SKIPPED]
-        if not ran:
+        ran = [r for r in mine if r["verdict"] not in (Verdict.SKIPPED, Verdict.ERROR)]
+        if not ran and not any(r["verdict"] == Verdict.ERROR for r in mine):
             absent += [p] if mine else []
             continue
         parts = []
@@ -86,9 +89,27 @@ def program_lines(rows, programs):
             if runs:
                 passed = sum(1 for r in runs if r["verdict"] == Verdict.PASS)
                 parts.append("%s %d/%d passed" % (kind, passed, len(runs)))
-        failing = any(r["verdict"] in (Verdict.FAIL, Verdict.ERROR) for r in ran)
+        failing = any(r["verdict"] == Verdict.FAIL for r in ran)
+        errors = sum(1 for r in mine if r["verdict"] == Verdict.ERROR)
+        parts += ["%d not run (harness error)" % errors] if errors else []
         lines.append("%-14s %-6s %s" % (p, "FAILED" if failing else "ok", ", ".join(parts)))
     return lines + (["not provided (their cases are skipped): %s" % " ".join(absent)] if absent else [])
+
+
+KERNEL_SKIP = "the kernel has no "     # how kernel.skip_reason begins
+
+
+def harness_lines(rows):
+    """What the harness could not do, for the console: one line for the cases skipped for the kernel
+    (how many, why), one per harness error."""
+    skipped = [r for r in rows if r["verdict"] == Verdict.SKIPPED and r["reason"].startswith(KERNEL_SKIP)]
+    lines = []
+    if skipped:
+        why = sorted({r["reason"][len(KERNEL_SKIP):] for r in skipped})
+        lines.append("%d case run%s skipped for the kernel: no %s (make doctor says more)" % (
+            len(skipped), "s" * (len(skipped) != 1), "; no ".join(why)))
+    lines += ["%s/%s: %s" % (r["case"], r["variant"], r["reason"]) for r in rows if r["verdict"] == Verdict.ERROR]
+    return lines
 
 
 def console(rows, programs, path):
@@ -99,6 +120,7 @@ def console(rows, programs, path):
         out.append("spec cases failed (not counted without STRICT=1; STRICT=1 prints them in full):")
         out += ["  %s/%s: %s" % (r["case"], r["variant"], r["reason"]) for r in spec]
     out += program_lines(rows, programs)
+    out += harness_lines(rows)
     out.append("the matrix, every reason and what was tested: %s" % os.path.relpath(path, ROOT))
     return "\n".join(out) + "\n"
 
@@ -121,8 +143,9 @@ def write_summary(rows, cfg, programs, doc):
                          for r in blame.together(mine))
         lines.append("| %s | %s | %s | %s |" % (case, mine[0]["checks"], " | ".join(cells), pairs))
     counts = {v: sum(1 for r in rows if r["verdict"] == v) for v in Verdict}
-    lines += ["", "%d passed, %d failed, %d skipped, %d spec cases failed (not counted without STRICT=1)" % (
-        counts[Verdict.PASS], counts[Verdict.FAIL], counts[Verdict.SKIPPED], counts[Verdict.SPEC_FAIL])]
+    lines += ["", "%d passed, %d failed, %d not run (harness error), %d skipped, %d spec cases failed "
+              "(not counted without STRICT=1)" % (counts[Verdict.PASS], counts[Verdict.FAIL], counts[Verdict.ERROR],
+                                                 counts[Verdict.SKIPPED], counts[Verdict.SPEC_FAIL])]
     notes = [r for r in rows if r["verdict"] != Verdict.PASS]
     if notes:
         lines += ["", "| case | variant | result | reason |", "|---|---|---|---|"]

@@ -32,6 +32,7 @@ from sockconf.reports import junit, results
 
 from sockconf.hosts import ownership, sandbox
 from sockconf.language.topofile import parse_spec
+from sockconf.hosts import kernel
 from sockconf.hosts.topology import Topology
 from sockconf.run import cpu
 
@@ -55,6 +56,10 @@ def bench_topologies(rid):
     with tempfile.TemporaryDirectory(prefix="sockconf-bench-") as tmp:
         for name in ("pair", "lan", "routed"):
             spec = parse_spec(name)
+            lacking = kernel.missing(spec.needs(), kernel.current())
+            if lacking:
+                print("%s: not measured: %s" % (name, kernel.skip_reason(lacking)))
+                continue
             totals, ups, downs = [], [], []
             for i in range(REPS):
                 topo = Topology(spec, "sc%s-%s%02d" % (rid, name[0], i), tmp)
@@ -194,6 +199,10 @@ def print_cpu(rows, runs, per_run_ms):
 
 def main(argv=None):
     os.makedirs(OUT, exist_ok=True)
+    answer = kernel.current()
+    print("kernel: %s; multicast forwarding (routed): %s" % (
+        "absent: " + ", ".join(sorted(answer.absent)) if answer.absent else "every feature present",
+        answer.forwarding_text() or "none"))
     with ownership.owned_run() as rid:
         rows = bench_topologies(rid)
     with open(os.path.join(OUT, "topologies.csv"), "w", newline="") as f:

@@ -20,7 +20,7 @@ def nft(run, host, args, script=None):
 
 @verb("nft-drop", "HOST:host MATCH:nft", "label",
       "drop, and count, what HOST receives (`hook=output`: sends) that matches the nft expression",
-      options="hook:hook")
+      options="hook:hook", needs="nftables")
 def nft_drop(run, step, deadline):
     hook = step.opts.get("hook", "input")
     nft(run, step.a.host, ["-f", "-"], "table inet %s {\n chain %s {\n  type filter hook %s priority 0;\n"
@@ -28,7 +28,7 @@ def nft_drop(run, step, deadline):
     run.timeline.add("harness", "nft", "host %s drops (%s): %s" % (step.a.host, hook, step.a.match))
 
 
-@verb("nft-dropped", "HOST:host N:count", "label", "exactly N packets were dropped on HOST so far (polled)", checks=True)
+@verb("nft-dropped", "HOST:host N:count", "label", "exactly N packets were dropped on HOST so far (polled)", checks=True, needs="nftables")
 def nft_dropped(run, step, deadline):
     def count():
         listing = nft(run, step.a.host, ["list", "table", "inet", NFT_TABLE])

@@ -86,14 +86,14 @@ def waiting_call(proc, until):
 
 @verb("waiting", "", "program", "what X waits in: /proc/PID/syscall read until two readings %g s apart " % SETTLE +
       "agree, for at most `for=S` seconds (none: it runs, ended, or waits in no call a case names)",
-      options="for:seconds", observes=True)
+      options="for:seconds", observes=True, needs="proc_syscall")
 def waiting(run, step, deadline):
     waited = waiting_call(run.actor(step), min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT)))
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "waiting", **waited})
 
 
 @verb("sockets", "", "program", "the sockets X waits for peers on (TCP listening, UDP bound): each one's "
-      "protocol, port and options, and a listening one's backlog", observes=True)
+      "protocol, port and options, and a listening one's backlog", observes=True, needs="pidfd_getfd")
 def sockets(run, step, deadline):
     proc = run.actor(step)
     found = []

@@ -157,7 +157,7 @@ def echo_burst(run, step, deadline):
       "X waits in CALL (/proc/PID/syscall; recv is read(), recv() or recvfrom()); with `size=N` (recv) "
       "it takes at most N bytes: a read() of 100 bytes is not one of 1024", options="size:count", checks=True,
       refuse=lambda a, opts: "size= is for %s only" % " and ".join(procfs.SIZED_CALLS)
-      if "size" in opts and a.call not in procfs.SIZED_CALLS else None)
+      if "size" in opts and a.call not in procfs.SIZED_CALLS else None, needs="proc_syscall")
 def blocked_in(run, step, deadline):
     proc, call, size = run.actor(step), step.a.call, step.opts.get("size")
 
@@ -175,7 +175,7 @@ def blocked_in(run, step, deadline):
       "X holds a socket bound to local PORT (0: a port the kernel picked; TCP: listening) whose OPTION has "
       "the value N, read with getsockopt() on a copy of its descriptor (pidfd_getfd)", checks=True,
       refuse=lambda a, opts: "%s is an option of UDP sockets only" % a.option
-      if a.protocol == "tcp" and a.option not in sockopts.TCP_OPTIONS else None)
+      if a.protocol == "tcp" and a.option not in sockopts.TCP_OPTIONS else None, needs="pidfd_getfd")
 def sockopt(run, step, deadline):
     proc, want, option = run.actor(step), step.a.n, step.a.option
     seen = []
