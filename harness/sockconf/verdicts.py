@@ -2,7 +2,7 @@
 run to JUnit, the run's results, results.json, grades.csv and the pages.
 
   pass       every step held
-  fail       a step did not hold (a tutorial case, or a spec case under STRICT=1), or the case was not
+  fail       a step did not hold (a tutorial or listing case, or a spec case under STRICT=1), or the case was not
              run because its implementation had used up its budget of case runs (run/budget.py)
   spec-fail  a spec case did not hold for an implementation; counted apart without STRICT=1
   skipped    not run: a program under test is not provided, or the kernel lacks a feature the case
@@ -11,6 +11,17 @@ run to JUnit, the run's results, results.json, grades.csv and the pages.
              a daemon); blamed on no program and never counted against an implementation's grade
 """
 import enum
+
+# What defines a check, from the narrowest (tests/SPEC.md "The rule"):
+#   tutorial  what the tutorial's console captures show
+#   listing   what the listings' code determines on an input no capture shows; the listings as printed pass it
+#   spec      what the listings leave undefined, or where this project departs from them (SPEC.md says why)
+SCOPES = ("tutorial", "listing", "spec")
+# The scopes whose failures fail a run of IMPL without STRICT=1 (a spec failure is a spec-fail then).
+COUNTED_SCOPES = ("tutorial", "listing")
+SCOPE_MEANINGS = {"tutorial": "cases of what the tutorial's captures show",
+                  "listing": "cases of what the listings' code defines where no capture shows it",
+                  "spec": "cases of tests/SPEC.md's decisions, where the listings leave it undefined"}
 
 
 class Verdict(str, enum.Enum):

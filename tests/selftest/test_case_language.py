@@ -89,13 +89,17 @@ BROKEN_CASES = [
     (HEADER + GOOD_STEPS, 7, "srv is started but has no [transcript srv]"),
     (HEADER.replace("topology pair", "topology moon") + GOOD_STEPS + TRANSCRIPT, 4, "no topology 'moon'"),
     (HEADER.replace("checks   tutorial", "checks   maybe") + GOOD_STEPS + TRANSCRIPT, 2,
-     "checks is tutorial or spec, got 'maybe'"),
+     "checks is tutorial or listing or spec, got 'maybe'"),
     ("colour blue\n" + HEADER + GOOD_STEPS + TRANSCRIPT, 1, "unknown header 'colour'"),
     (HEADER.replace("title    t\n", "") + GOOD_STEPS + TRANSCRIPT, 5, "missing header 'title' before [steps]"),
     (HEADER.replace("[steps]\n", "") + TRANSCRIPT, 9, "no [steps] section"),
     (HEADER.replace("topology pair", "topology pair\nnames    lab=q") + GOOD_STEPS + TRANSCRIPT, 7,
      "names lab=q: no host 'q' in topology pair"),
     (HEADER + GOOD_STEPS + "\n[transcript srv]\nport %{PORT} of %{z}\n", 10, "%{z}: no host 'z'"),
+    (HEADER + GOOD_STEPS + "\n[transcript srv]\nok\n%{any}\n", 10, "line 2 of the transcript: a line that is all %{any}"),
+    (HEADER + GOOD_STEPS + "\n[transcript srv]\nerror: %{any}.\n", 10, "line 1 of the transcript: %{any} ends a line, once"),
+    (HEADER + GOOD_STEPS + "\n[transcript srv]\na %{any} b %{any}\n", 10, "%{any} ends a line, once"),
+    (HEADER + "srv  start a tcpserver\nsrv  expect \"x %{any}\"\n" + TRANSCRIPT, 8, "%{any} is for transcripts only"),
 ]
 
 
@@ -212,3 +216,17 @@ def test_a_topology_naming_an_undeclared_host_is_refused(tmp_path):
     proc = check(tmp_path, HEADER.replace("topology pair", "topology duo") + GOOD_STEPS + TRANSCRIPT)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "host 'bb' is not declared" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("expected, actual, matches", [
+    ("client - recv() error: %{any}\n", "client - recv() error: Success\n", True),
+    ("client - recv() error: %{any}\n", "client - recv() error: \n", True),
+    ("client - recv() error: %{any}\n", "client - recv() fault: Success\n", False),   # the defined part differs
+    ("client - recv() error: %{any}\nbye\n", "client - recv() error: x\ny\nbye\n", False),  # not across lines
+    ("a %{any}\nb\n", "a 1\nc\n", False),                   # the other lines are exact
+    ("port %{PORT}: %{any}\n", "port 40000: refused\n", True),
+    ("port %{PORT}: %{any}\n", "port 0: refused\n", False),
+])
+def test_an_open_rest_matches_that_line_only(expected, actual, matches):
+    from sockconf.run.failure import match_open_parts
+    assert (match_open_parts(expected, actual) == actual) == matches

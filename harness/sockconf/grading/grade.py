@@ -24,7 +24,7 @@ import sys
 import time
 
 from sockconf.paths import REPORTS, ROOT, SELF
-from sockconf.verdicts import Verdict
+from sockconf.verdicts import COUNTED_SCOPES, Verdict
 
 from sockconf.grading import pool
 from sockconf.reports import gradescope
@@ -112,7 +112,7 @@ def explored_record(name, outcome, out_dir, seed_value):
     """The results.json record of one program's exploration (OUTCOME from explore --json)."""
     found = outcome["difference"]
     if found:
-        verdict = Verdict.FAIL if found["checks"] == "tutorial" else Verdict.SPEC_FAIL
+        verdict = Verdict.FAIL if found["checks"] in COUNTED_SCOPES else Verdict.SPEC_FAIL
         reason = "%s: %s (case %s)" % (found["title"], found["failure"].split("\n")[0],
                                        os.path.relpath(outcome["case_path"], out_dir))
     elif outcome["flaky"] or outcome["stopped"]:

@@ -30,7 +30,7 @@ from sockconf.language.variants import selected
 from sockconf.paths import REFERENCE, ROOT, shown
 from sockconf.reports import pages
 from sockconf.reports import results
-from sockconf.verdicts import Verdict
+from sockconf.verdicts import SCOPES, Verdict
 
 OUT = os.path.join(ROOT, "build", "interop")
 REFERENCE_NAME = "reference"
@@ -116,7 +116,7 @@ def pair_folder(pair):
 def cell(pair, client, server, records):
     return {"client_program": pair[0], "server_program": pair[1], "client": client, "server": server,
             "verdict": pages.worst({r["verdict"] for r in records}),
-            "tutorial": results.score(records, "tutorial"), "spec": results.score(records, "spec"),
+            **{checks: results.score(records, checks) for checks in SCOPES},
             "page": "cells/%s/%s.html" % (pair_folder(pair), cell_name(client, server)),
             "results": sorted(records, key=lambda r: (pages.ORDER.index(r["verdict"]), r["case"]))}
 

@@ -39,8 +39,8 @@ class Quoted:
 def check_refs(text, ctx):
     """Every %{...} in TEXT names a host of the topology or a placed peer's port/addr."""
     for key in REF_RE.findall(text):
-        if key == "PORT":
-            raise ArgError("%{PORT} is for transcripts only")
+        if key in ("PORT", "any"):
+            raise ArgError("%%{%s} is for transcripts only" % key)
         actor, dot, attr = key.partition(".")
         if dot:
             if attr not in ("port", "addr"):

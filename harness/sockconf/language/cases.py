@@ -17,7 +17,9 @@ from sockconf.language.topofile import TopologyError, parse_spec
 
 from sockconf.catalogue import PROGRAMS
 from sockconf.paths import CASE_DIR, ROOT
-CHECKS = ("tutorial", "spec")
+from sockconf.language.notation import OPEN_PART, PORT_PART
+from sockconf.verdicts import SCOPES
+CHECKS = SCOPES
 DEFAULT_WITHIN = 5.0
 HEADERS = ("title", "checks", "passage", "topology", "names", "slow")
 
@@ -75,7 +77,7 @@ def parse_header(case, key, value, dirs):
     if key not in HEADERS:
         raise ArgError("unknown header %r (headers: %s)" % (key, " ".join(HEADERS)))
     if key == "checks" and value not in CHECKS:
-        raise ArgError("checks is tutorial or spec, got %r" % value)
+        raise ArgError("checks is %s, got %r" % (" or ".join(SCOPES), value))
     if key == "topology":
         case.topology = value
         try:
@@ -177,7 +179,8 @@ class Reader:
             self.error(lineno, "a second [transcript %s]" % actor)
         else:
             try:
-                check_refs(text.replace("%{PORT}", ""), self.ctx)
+                check_open_parts(body)
+                check_refs(text.replace(PORT_PART, "").replace(OPEN_PART, ""), self.ctx)
             except ArgError as exc:
                 self.error(lineno, "[transcript %s]: %s" % (actor, exc))
             self.case.transcripts[actor] = (lineno + 1, decode_transcript(text))
@@ -189,6 +192,19 @@ class Reader:
         for actor, lineno in self.ctx.programs.items():
             if actor not in self.case.transcripts and not self.exploring:
                 self.error(lineno, "%s is started but has no [transcript %s]" % (actor, actor))
+
+
+def check_open_parts(lines):
+    """%{any} ends a transcript line whose beginning is defined: once, last, after some text (a line all
+    open, or an open part followed by more, could match what the listing does not print)."""
+    for number, line in enumerate(lines, 1):
+        count = line.count(OPEN_PART)
+        if not count:
+            continue
+        if count > 1 or not line.endswith(OPEN_PART):
+            raise ArgError("line %d of the transcript: %s ends a line, once" % (number, OPEN_PART))
+        if not line[:-len(OPEN_PART)].strip():
+            raise ArgError("line %d of the transcript: a line that is all %s checks nothing" % (number, OPEN_PART))
 
 
 def parse_case(path, origin="suite", dirs=(), exploring=False):

@@ -14,6 +14,10 @@ QUOTED = {value[0]: "\\" + key for key, value in ESCAPES.items()}
 RUN_MIN = 8                # a byte repeated this often is written "B"*N
 TRANSCRIPT_ESCAPES = {"%SP": " ", "%TAB": "\t", "%CR": "\r", "%NUL": "\0"}
 REPEAT_RE = re.compile(r"%repeat\[(\d+) x (.*?)\]%")
+# In a transcript: an ephemeral port the harness cannot know, and the open rest of a line the listing
+# leaves undefined (an errno text no call set): any characters up to the end of that line, not across it.
+PORT_PART = "%{PORT}"
+OPEN_PART = "%{any}"
 HEX_RE = re.compile(r"%x([0-9A-Fa-f]{2})")
 
 

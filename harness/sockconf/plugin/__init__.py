@@ -41,8 +41,7 @@ def _sigterm_to_interrupt(signum, frame):
 
 
 def pytest_configure(config):
-    for name, what in (("tutorial", "cases that hold for the tutorial's listings"),
-                       ("spec", "cases of tests/SPEC.md's decisions")):
+    for name, what in verdicts.SCOPE_MEANINGS.items():
         config.addinivalue_line("markers", "%s: %s" % (name, what))
     for name in PROGRAMS:
         config.addinivalue_line("markers", "%s: cases that start %s" % (name, name))

@@ -16,10 +16,10 @@ import json
 import os
 
 from sockconf.reports import pages, results
-from sockconf.verdicts import Verdict
+from sockconf.verdicts import SCOPES, Verdict
 
 SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gradescope.schema.json")
-DEFAULT_POINTS = {"tutorial": 1.0, "spec": 0.0}
+DEFAULT_POINTS = {"tutorial": 1.0, "listing": 1.0, "spec": 0.0}
 
 
 class WeightsError(ValueError):
@@ -86,8 +86,7 @@ def document(entry, records, rules):
     tests.sort(key=lambda t: (t["status"] == "passed", t["name"]))
     for number, test in enumerate(tests, 1):
         test["number"] = str(number)
-    summary = "tutorial cases passed: %s; spec cases passed: %s" % (results.score(records, "tutorial"),
-                                                                   results.score(records, "spec"))
+    summary = "; ".join("%s cases passed: %s" % (checks, results.score(records, checks)) for checks in SCOPES)
     if entry["status"] != "ran":
         summary += "\nnot run: %s" % entry["error"]
     return {"score": sum(t["score"] for t in tests), "execution_time": entry["wall_seconds"],

@@ -11,7 +11,7 @@ import jinja2
 from sockconf.catalogue import PROGRAMS
 from sockconf.reports import msc
 from sockconf.reports import results
-from sockconf.verdicts import FAILURES, Verdict
+from sockconf.verdicts import FAILURES, SCOPES, Verdict
 
 # Verdicts from the worst; a verdict's value is also its CSS class.
 ORDER = (Verdict.FAIL, Verdict.ERROR, Verdict.SPEC_FAIL, Verdict.SKIPPED, Verdict.PASS)
@@ -63,17 +63,17 @@ def index(doc, records):
     rows = []
     for impl in doc["implementations"]:
         mine = records[impl["name"]]
-        tutorial, spec = results.score(mine, "tutorial"), results.score(mine, "spec")
+        scores = [{"text": results.score(mine, checks), "key": fraction_key(results.score(mine, checks))}
+                  for checks in SCOPES]
         cells = []
         for column in columns:
             verdict = worst({r["verdict"] for r in mine if r["case"] == column["name"]})
             cells.append({"case": column["name"], "verdict": verdict, "key": ORDER.index(verdict),
                           "letter": LETTERS[verdict]})
-        rows.append({"name": impl["name"], "page": page_name(impl["name"]), "tutorial": tutorial, "spec": spec,
-                     "tutorial_key": fraction_key(tutorial), "spec_key": fraction_key(spec), "cells": cells})
+        rows.append({"name": impl["name"], "page": page_name(impl["name"]), "scores": scores, "cells": cells})
     return render("index.html", title="sockconf: %d implementations" % len(doc["implementations"]),
                   version=doc["suite"]["version"], generated=doc["generated"], groups=groups, columns=columns,
-                  rows=rows, case_count=len(columns))
+                  rows=rows, case_count=len(columns), scopes=SCOPES)
 
 
 def variant_view(r, out_dir):
@@ -89,9 +89,8 @@ def variant_view(r, out_dir):
 
 
 def program_rows(impl, mine):
-    """Per program the implementation provides: tutorial and spec runs passed (results.program_score)."""
-    return [{"name": p, "tutorial": results.program_score(impl, mine, p, "tutorial"),
-             "spec": results.program_score(impl, mine, p, "spec")}
+    """Per program the implementation provides: its runs passed in each scope (results.program_score)."""
+    return [{"name": p, "scores": [results.program_score(impl, mine, p, checks) for checks in SCOPES]}
             for p in PROGRAMS if impl["programs"].get(p)]
 
 
@@ -108,7 +107,7 @@ def implementation_page(impl, mine, out_dir):
             passed.append((case, shown))
     failures = [(case, shown) for _, case, shown in sorted(failures)]
     return render("implementation.html", title="sockconf: %s" % impl["name"], name=impl["name"],
-                  tutorial=results.score(mine, "tutorial"), spec=results.score(mine, "spec"),
+                  scores=[(checks, results.score(mine, checks)) for checks in SCOPES], scopes=SCOPES,
                   wall=impl["wall_seconds"], cpu=impl["cpu_seconds"], error=impl["error"],
                   programs=program_rows(impl, mine), failures=failures, passed=passed,
                   not_provided=[p for p in PROGRAMS if not impl["programs"].get(p)])

@@ -15,10 +15,10 @@ from sockconf.catalogue import PROGRAMS
 from sockconf.hosts import kernel
 from sockconf.paths import REPORTS, ROOT
 from sockconf.reports import blame
-from sockconf.verdicts import Verdict
+from sockconf.verdicts import SCOPES, Verdict
 
 SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.schema.json")
-SCHEMA_ID = "sockconf-results/1"
+SCHEMA_ID = "sockconf-results/2"
 # result.json, one case run's detail (a record's `detail` names it)
 RUN_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run.schema.json")
 RUN_SCHEMA_ID = "sockconf-run/1"
@@ -166,8 +166,8 @@ def together_score(records):
     return fraction(blame.together(records))
 
 
-CSV_HEADER = (["implementation", "tutorial", "spec"]
-              + ["%s %s" % (p, checks) for p in PROGRAMS for checks in ("tutorial", "spec")]
+CSV_HEADER = (["implementation"] + list(SCOPES)
+              + ["%s %s" % (p, checks) for p in PROGRAMS for checks in SCOPES]
               + ["together", "pair_only_failures", "harness_errors", "wall_seconds"])
 
 
@@ -176,8 +176,8 @@ def grade_rows(doc):
     records = by_implementation(doc)
     for impl in doc["implementations"]:
         mine = records[impl["name"]]
-        rows.append([impl["name"], score(mine, "tutorial"), score(mine, "spec")]
-                    + [program_score(impl, mine, p, checks) for p in PROGRAMS for checks in ("tutorial", "spec")]
+        rows.append([impl["name"]] + [score(mine, checks) for checks in SCOPES]
+                    + [program_score(impl, mine, p, checks) for p in PROGRAMS for checks in SCOPES]
                     + [together_score(mine), sum(1 for r in mine if r["pair_only"]),
                        sum(1 for r in mine if r["verdict"] == Verdict.ERROR), "%.1f" % impl["wall_seconds"]])
     return rows

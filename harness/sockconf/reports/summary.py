@@ -10,7 +10,7 @@ from sockconf.run.engine import program_env
 
 from sockconf.paths import REPORTS, ROOT
 from sockconf.reports import results
-from sockconf.verdicts import Verdict
+from sockconf.verdicts import SCOPES, Verdict
 
 
 def write_results(rows, cfg, spent=None):
@@ -84,7 +84,7 @@ def program_lines(rows, programs):
             absent += [p] if mine else []
             continue
         parts = []
-        for kind in ("tutorial", "spec"):
+        for kind in SCOPES:
             runs = [r for r in ran if r["checks"] == kind]
             if runs:
                 passed = sum(1 for r in runs if r["verdict"] == Verdict.PASS)

@@ -13,7 +13,7 @@ from sockconf.run.actors import Timeline
 from sockconf.run.cpu import CpuMeter
 from sockconf.language.argtypes import ADDRESS_RE, REF_RE, Quoted
 from sockconf.language.cases import DEFAULT_WITHIN
-from sockconf.language.notation import decode_bytes
+from sockconf.language.notation import OPEN_PART, PORT_PART, decode_bytes
 from sockconf.run.pcap import Capture
 from sockconf.run.peer import Peer, PeerError
 from sockconf.run.program import Program
@@ -68,7 +68,7 @@ class CaseRun:
     def subst(self, text):
         """Replace %{host}, %{peer.port}, %{peer.addr} with what the harness knows."""
         def value(m):
-            if m.group(1) == "PORT":           # a transcript's ephemeral port, matched by failure.match_ports
+            if m.group(0) in (PORT_PART, OPEN_PART):   # a transcript's port or open rest: failure.match_open_parts
                 return m.group(0)
             actor, dot, attr = m.group(1).partition(".")
             if dot and actor not in self.actors:

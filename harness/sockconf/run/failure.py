@@ -6,30 +6,33 @@ import difflib
 import os
 import re
 
-from sockconf.language.notation import mark_line, quote
+from sockconf.language.notation import OPEN_PART, PORT_PART, mark_line, quote
 from sockconf.run.stepfail import StepFailed
 
 DIFF_LINE_LIMIT = 300      # characters of one diff line in a report (a flood would fill the screen)
 DIFF_LINES_LIMIT = 200
 SHOWN_CHARS = 160          # characters of a value a report shows
 CONTEXT_BYTES = 20         # bytes shown before the first difference
-PORT_PATTERN = "%{PORT}"
 
 
 class CaseFailed(Exception):
     pass
 
 
-def match_ports(expected, actual):
-    """Lines with %{PORT} (an ephemeral port the harness cannot know) take the
-    actual line when it matches with a port number 1..65535 there."""
-    if PORT_PATTERN not in expected:
+def match_open_parts(expected, actual):
+    """Lines with %{PORT} (an ephemeral port the harness cannot know) or ending in %{any} (a rest the
+    listing leaves undefined) take the actual line at the same place when it matches: a port number
+    1..65535 there, any characters but a newline for the open rest.  A line that does not match keeps its
+    notation, which the diff shows."""
+    if PORT_PART not in expected and OPEN_PART not in expected:
         return expected
     exp_lines, act_lines = expected.split("\n"), actual.split("\n")
     for i, line in enumerate(exp_lines):
-        if PORT_PATTERN not in line or i >= len(act_lines):
+        if (PORT_PART not in line and OPEN_PART not in line) or i >= len(act_lines):
             continue
-        regex = "^" + "([1-9][0-9]{0,4})".join(re.escape(p) for p in line.split(PORT_PATTERN)) + "$"
+        defined, is_open, _ = line.partition(OPEN_PART)
+        regex = "^" + "([1-9][0-9]{0,4})".join(re.escape(p) for p in defined.split(PORT_PART)) + \
+            ("[^\n]*" if is_open else "") + "$"
         m = re.match(regex, act_lines[i])
         if m and all(1 <= int(g) <= 65535 for g in m.groups()):
             exp_lines[i] = act_lines[i]
@@ -46,7 +49,7 @@ def compare_transcripts(run):
             expected = run.subst(text)
         except StepFailed as exc:
             expected = "(cannot expand: %s)\n" % exc
-        expected = match_ports(expected, actual)
+        expected = match_open_parts(expected, actual)
         if actual != expected:
             diffs.append((actor, lineno, unified(expected, actual, actor)))
     return diffs

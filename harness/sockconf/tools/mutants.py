@@ -17,7 +17,7 @@ import time
 from sockconf.paths import REPORTS, ROOT, SELF
 from sockconf.catalogue import WORKERS
 from sockconf.grading import pool
-from sockconf.verdicts import Verdict
+from sockconf.verdicts import SCOPES, Verdict
 LIST = os.path.join(ROOT, "tests", "mutants", "mutants.list")
 BUILD = os.path.join(ROOT, "build", "mutants")
 JOBS = 32         # cases at once in the mutants' class (measured on 2 cores with the skipped variants still
@@ -235,6 +235,37 @@ def explored_outcome(name, program, bindir, seed_and_scenarios):
     return name, found, detail, time.monotonic() - started
 
 
+def narrowest_scope(verdict, killers, scope_of):
+    """The narrowest scope that rejects a mutant: the scope of one of its KILLERS (case names; SCOPE_OF:
+    case -> scope) first in SCOPES, 'unit' for the CUnit tests, 'exploration' when only exploration did;
+    None when it was not rejected."""
+    if verdict == "rejected (exploration only)":
+        return "exploration"
+    if not verdict.startswith("rejected"):
+        return None
+    if any(k.startswith("unit: ") for k in killers):
+        return "unit"
+    return min((scope_of[k] for k in killers if k in scope_of), key=SCOPES.index, default=None)
+
+
+SPEC_NOTE_RE = re.compile(r"\[spec: (.+)\]\s*$")
+
+
+def scope_problems(narrowest, whats):
+    """Mutants (NARROWEST: name -> the narrowest scope rejecting it; WHATS: name -> its line's WHAT IS WRONG)
+    that only a spec case rejects and whose line does not say why ([spec: WHY]), or that say so while a
+    narrower scope rejects them."""
+    problems = []
+    for name, scope in narrowest.items():
+        noted = SPEC_NOTE_RE.search(whats[name])
+        if scope == "spec" and not noted:
+            problems.append("%s is rejected only by spec cases: its line must say why the listings do not define "
+                            "it ([spec: WHY]), or a tutorial or listing case must reject it" % name)
+        elif noted and scope in ("tutorial", "listing"):
+            problems.append("%s says [spec: ...] but a %s case rejects it: the note is stale" % (name, scope))
+    return problems
+
+
 def main(only=None):
     import sockconf.verbs  # noqa: F401  (registers the verbs)
     from sockconf.language.cases import load_all
@@ -246,14 +277,17 @@ def main(only=None):
     if unknown:
         raise SystemExit("%s names no mutant of mutants.list: %s" % (EXPLORED, " ".join(unknown)))
     cases = load_all()
+    scope_of = {c.name: c.checks for c in cases}
+    narrowest = {}
     for result in run_all(mutants, explored, cases):
         name, verdict, detail, killers, secs = result
         what = next(m[4] for m in mutants if m[0] == name)
         print("%-34s %-9s %5.1fs  %s" % (name, verdict, secs, what))
+        narrowest[name] = narrowest_scope(verdict, killers, scope_of)
         if not verdict.startswith("rejected"):
             print("    %s" % detail)
         else:
-            print("    rejected by: %s" % (" ".join(sorted(killers)) or "no case"))
+            print("    rejected at %s by: %s" % (narrowest[name], " ".join(sorted(killers)) or "no case"))
             if name in explored:
                 print("    and by %s" % detail)
         results.append(result)
@@ -263,10 +297,15 @@ def main(only=None):
     print("\nmutation score: %d/%d mutants rejected (%.0f %%) in %.0f s; %d by exploration only, %d explored" % (
         rejected, len(results), 100.0 * rejected / max(1, len(results)), time.monotonic() - started,
         by_exploration_only, sum(1 for r in results if r[0] in explored)))
+    print("the narrowest scope that rejects each: %s" % ", ".join(
+        "%s %d" % (scope, sum(1 for v in narrowest.values() if v == scope))
+        for scope in ("unit",) + SCOPES + ("exploration",)))
     if not only:
-        problems = spec_table_problems({r[0]: r[3] for r in results})
+        problems = ["tests/SPEC.md: %s" % p for p in spec_table_problems({r[0]: r[3] for r in results})]
+        problems += ["%s: %s" % (os.path.relpath(LIST, ROOT), p)
+                     for p in scope_problems(narrowest, {m[0]: m[4] for m in mutants})]
         for problem in problems:
-            print("tests/SPEC.md: %s" % problem)
+            print(problem)
         if problems:
             status = 1
         killed_by_any = set().union(*(r[3] for r in results)) if results else set()
