@@ -71,10 +71,12 @@ conformance: $(if $(NODEPS),,deps-run) all
 	$(if $(EXPLORE),$(MAKE) --no-print-directory explore NODEPS=1)
 
 # Generated scenarios run on the reference and on IMPL, compared: EXPLORE=N scenarios per program,
-# SEED=S, PROGRAM="tcpserver ..."; each difference is written as a case under build/explore/findings.
+# SEED=S, PROGRAM="tcpserver ..."; each difference is written as a case under build/explore/findings, shrunk
+# SHRINK=S seconds at most (default 60; 0: no bound).
 explore: $(if $(NODEPS),,deps-run) all
 	$(SOCKCONF) explore $(if $(IMPL),--impl $(IMPL)) $(if $(EXPLORE),--examples $(EXPLORE)) $(if $(SEED),--seed $(SEED)) \
-	  $(if $(PROGRAM),--programs '$(PROGRAM)') $(if $(LIMITS),--limits '$(LIMITS)') $(if $(CHECKS),--checks '$(CHECKS)')
+	  $(if $(PROGRAM),--programs '$(PROGRAM)') $(if $(LIMITS),--limits '$(LIMITS)') $(if $(CHECKS),--checks '$(CHECKS)') \
+	  $(if $(SHRINK),--shrink $(SHRINK))
 
 # What each target installs (ci/install-deps.sh): run for conformance and explore, grade, bench, and
 # everything for check; `make deps` installs everything.

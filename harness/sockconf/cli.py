@@ -384,6 +384,10 @@ def cmd_explore(args):
         args.examples = explorer.DEFAULT_EXAMPLES
     if args.examples < 1:
         die("EXPLORE=%d: at least 1 scenario per program" % args.examples)
+    if args.shrink is None:
+        args.shrink = explorer.SHRINK_SECONDS
+    if args.shrink < 0:
+        die("SHRINK=%g: seconds, 0 or more (0: no bound)" % args.shrink)
     checks = tuple(args.checks.split(",")) if args.checks else explorer.CHECKS
     if not checks or set(checks) - set(explorer.CHECKS):
         die("CHECKS=%s: a comma-separated choice of %s" % (args.checks, ",".join(explorer.CHECKS)))
@@ -397,7 +401,8 @@ def cmd_explore(args):
             "" if checks == explorer.CHECKS else "/".join(checks) + " ", args.seed, rid, " ".join(programs)), flush=True)
         outcomes = explorer.explore_all(cfg, programs, args.examples, args.seed,
                                         os.path.abspath(args.findings) if args.findings else explorer.FINDINGS, checks,
-                                        os.path.abspath(args.database) if args.database else None)
+                                        os.path.abspath(args.database) if args.database else None,
+                                        args.shrink, sys.stdout.isatty())
     for outcome in outcomes:
         print(explorer.describe(outcome))
     if args.json:
@@ -482,6 +487,8 @@ def main():
     exp.add_argument("--checks", help="kinds of scenario, comma separated: tutorial (inside what the listings "
                      "define), spec (inputs the tutorial never shows); default both")
     exp.add_argument("--database", help="Hypothesis' example database (default: one per IMPL under build/explore)")
+    exp.add_argument("--shrink", type=float, default=None, metavar="SECONDS",
+                     help="how long a difference is shrunk at most (default: explore/explorer.py SHRINK_SECONDS; 0: no bound)")
     exp.add_argument("--json", metavar="FILE", help="also write what was found as JSON (make grade reads it)")
     exp.add_argument("--findings", help="where differences are written as case files (default build/explore/findings)")
     mut = sub.add_parser("mutants")

@@ -101,11 +101,43 @@ def test_no_echo_piece_follows_the_one_that_brings_back_what_comclient_sent(draw
     assert not sends_after_the_reader_is_served(drawn[2], len(typed)), drawn[2]      # as many as the line and its NUL
 
 
+def test_shrinking_stops_at_its_bound_and_the_finding_is_written(tmp_path):
+    """A wrong iserver (its echo cut at the first NUL: the first scenario shows it) with SHRINK=0.001: the
+    search says when it found the difference and started shrinking, stops at once, and the smallest confirmed
+    difference is still written as a case that fails it."""
+    from conftest import mutant_program
+    impl = tmp_path / "impl"
+    impl.mkdir()
+    mutant_program("iserver-echo-strlen", str(impl))
+    proc = explore("--impl", str(impl), "--programs", "iserver", "--shrink", "0.001",
+                   "--findings", str(tmp_path / "findings"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert re.search(r"iserver .* a (tutorial|spec) difference in situation \w+ after \d+ scenarios; "
+                     r"shrinking it \(at most 0.001 s\)", proc.stdout), proc.stdout
+    assert "shrinking stopped at its bound of 0.001 s (SHRINK= to change)" in proc.stdout, proc.stdout
+    found = os.listdir(tmp_path / "findings")
+    assert found == ["explore-iserver-seed7.case"], found
+
+
+def test_on_a_terminal_each_program_says_what_its_search_is_doing(tmp_path):
+    """On a terminal (util-linux `script` gives it one) a search prints its progress at once and then every
+    few seconds; piped (the other self-checks, CI logs) it prints none of those lines."""
+    command = " ".join(SOCKCONF + ["explore", "--seed", "7", "--examples", "1", "--programs", "udpserver",
+                                   "--findings", str(tmp_path)])
+    proc = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "harness")))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r"sockconf explore: udpserver +\d+ s  0 scenarios, situation exchange", proc.stdout), proc.stdout
+    piped = explore("--examples", "1", "--programs", "udpserver", "--findings", str(tmp_path))
+    assert piped.returncode == 0 and "scenarios, situation" not in piped.stdout, piped.stdout
+
+
 def test_bad_input_is_one_line_and_exit_2():
     for args, message in ((["--programs", "nosuch"], "no scenario space for nosuch"),
                           (["--impl", "/nonexistent"], "IMPL=/nonexistent: no such directory"),
                           (["--examples", "0"], "at least 1 scenario per program"),
-                          (["--checks", "tutorial,nope"], "CHECKS=tutorial,nope: a comma-separated choice")):
+                          (["--checks", "tutorial,nope"], "CHECKS=tutorial,nope: a comma-separated choice"),
+                          (["--shrink", "-1"], "SHRINK=-1: seconds, 0 or more")):
         proc = subprocess.run(SOCKCONF + ["explore"] + args, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and message in proc.stderr, (args, proc.stdout, proc.stderr)
         assert "Traceback" not in proc.stderr

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import time
 from dataclasses import asdict, dataclass, field
 
 from hypothesis import HealthCheck, Verbosity, assume, given, seed, settings
@@ -31,10 +32,33 @@ FINDINGS = os.path.join(OUT, "findings")
 DEFAULT_EXAMPLES = 25
 CHECKS = ("tutorial", "spec")   # every scenario; CHECKS=tutorial: only those inside what the listings define
 OUTSIDE_MIN = 5           # scenarios the reference may fail to repeat before the search stops
+SHRINK_SECONDS = 60.0     # a difference is shrunk this long at most (SHRINK=; 0: as long as Hypothesis goes on)
+PROGRESS_EVERY = 10.0     # seconds between a program's progress lines on a terminal
 ROUNDS = 4                # passes over the situations that yielded scenarios, while budget is left
 ROUND_SEED_STEP = 1_000_003   # a later pass searches with SEED + its number times this (the first with SEED)
 SHOWN_LINES = 14
 FINDING_MARK = "\0finding\0"   # where a failure report names the case, until the finding's path is known           # lines of a difference's report on the console (the case file has all of it)
+
+
+class ShrinkBound(BaseException):
+    """Shrinking a difference used up its time: the smallest confirmed one stands.  A BaseException, so
+    that Hypothesis, which takes an Exception as the test failing, lets it through."""
+
+
+class Progress:
+    """What a program's search is doing, a line at most every PROGRESS_EVERY seconds (on a terminal:
+    ENABLED), and always when a difference is found and its shrinking ends."""
+
+    def __init__(self, program, enabled):
+        self.program, self.enabled = program, enabled
+        self.started = time.monotonic()
+        self.last = self.started - PROGRESS_EVERY       # the first line at once
+
+    def say(self, text, always=False):
+        now = time.monotonic()
+        if always or (self.enabled and now - self.last >= PROGRESS_EVERY):
+            self.last = now
+            print("sockconf explore: %-13s %4.0f s  %s" % (self.program, now - self.started, text), flush=True)
 
 
 class Difference(Exception):
@@ -63,8 +87,11 @@ class Explorer:
     """Explores programs of IMPL (None: the reference itself) under the run
     settings CFG (run id, limits), as worker WORKER (staging, name prefixes)."""
 
-    def __init__(self, cfg, worker, seed_value, findings=FINDINGS, checks=CHECKS, database=None):
+    def __init__(self, cfg, worker, seed_value, findings=FINDINGS, checks=CHECKS, database=None,
+                 shrink_seconds=SHRINK_SECONDS, progress=False):
         self.cfg, self.worker, self.seed, self.findings = cfg, worker, seed_value, findings
+        self.shrink_seconds = shrink_seconds
+        self.progress = progress      # progress lines (a terminal's): Progress
         self.checks = checks      # the kinds of scenario explored: tutorial, spec
         self.database = database or default_database(cfg.impl)
         self.reference_hash = "".join("%s=%s;" % kv for kv in sorted(program_hashes(cfg.ref).items()))
@@ -128,6 +155,7 @@ class Explorer:
         situation with no scenario of the kinds explored, CHECKS=tutorial; a small space Hypothesis
         exhausts) is shared again over the situations that yielded scenarios, with another seed."""
         outcome = Outcome(program)
+        self.said = Progress(program, self.progress)
         # every situation of the program the kernel allows (cmd_explore says which it leaves out)
         among = [s for s in spaces.SITUATIONS[program] if s not in spaces.left_out(program, kernel.current())]
         for number in range(ROUNDS):
@@ -150,12 +178,21 @@ class Explorer:
         SEED_VALUE, its examples kept apart from every other situation's; what it finds goes into OUTCOME."""
         database = DirectoryBasedExampleDatabase(os.path.join(self.database, program, situation))
         confirmed = []          # every confirmed difference, the smallest last
+        shrinking_since = []    # when the first was confirmed
 
         @settings(max_examples=examples, database=database, deadline=None, verbosity=Verbosity.quiet,
                   suppress_health_check=list(HealthCheck), report_multiple_bugs=False, print_blob=False)
         @seed(seed_value)
         @given(spaces.SPACES[program](situation))
         def check(drawn):
+            if shrinking_since:
+                spent = time.monotonic() - shrinking_since[0]
+                if self.shrink_seconds and spent > self.shrink_seconds:
+                    raise ShrinkBound()
+                self.said.say("shrinking: %d smaller so far, %.0f s of %g" % (
+                    len(confirmed) - 1, spent, self.shrink_seconds))
+            else:
+                self.said.say("%d scenarios, situation %s" % (outcome.scenarios, situation))
             checks, title, steps, topology = drawn
             assume(checks in self.checks)
             scenario = Scenario(program, checks, title, tuple(steps), topology)
@@ -174,6 +211,11 @@ class Explorer:
             if failure:
                 found = Difference(scenario, text, failure.replace(candidate.relpath, FINDING_MARK))
                 confirmed.append(found)
+                if not shrinking_since:
+                    shrinking_since.append(time.monotonic())
+                    self.said.say("a %s difference in situation %s after %d scenarios; shrinking it (at most %s)" % (
+                        checks, situation, outcome.scenarios, "%g s" % self.shrink_seconds if self.shrink_seconds
+                        else "unbounded"), always=True)
                 raise found
 
         try:
@@ -182,6 +224,10 @@ class Explorer:
             pass        # the situation has no scenario of the kinds explored (CHECKS=tutorial: a port taken)
         except Difference as found:
             outcome.difference = as_record(found)
+        except ShrinkBound:
+            outcome.difference = as_record(confirmed[-1])
+            outcome.notes.append("shrinking stopped at its bound of %g s (SHRINK= to change): %d smaller found" % (
+                self.shrink_seconds, len(confirmed) - 1))
         except Flaky as exc:
             if confirmed:
                 # A run on a loaded machine did not repeat while Hypothesis replayed: the last confirmed
@@ -261,23 +307,26 @@ def write_outcomes(outcomes, path):
     write(path, json.dumps(rows, indent=1) + "\n")
 
 
-def explore_one(cfg, program, examples, seed_value, worker, findings, checks, database):
+def explore_one(cfg, program, examples, seed_value, worker, findings, checks, database, shrink_seconds, progress):
     # The parent owns the run: on Ctrl-C or SIGTERM it kills every worker and removes all of the run
     # (ownership.terminate_run); a worker neither unwinds on its own nor sweeps beside it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    explorer = Explorer(cfg, worker, seed_value, findings, checks, database)
+    explorer = Explorer(cfg, worker, seed_value, findings, checks, database, shrink_seconds, progress)
     try:
         return explorer.explore(program, examples)
     finally:
         explorer.close()
 
 
-def explore_all(cfg, programs, examples, seed_value, findings=FINDINGS, checks=CHECKS, database=None):
+def explore_all(cfg, programs, examples, seed_value, findings=FINDINGS, checks=CHECKS, database=None,
+                shrink_seconds=SHRINK_SECONDS, progress=False):
     """Explore PROGRAMS at once (a process each: they mostly wait), only scenarios of the kinds CHECKS,
-    with Hypothesis' examples in DATABASE (default: IMPL's own); their Outcomes in order."""
+    with Hypothesis' examples in DATABASE (default: IMPL's own), each difference shrunk SHRINK_SECONDS at
+    most, with PROGRESS lines; their Outcomes in order."""
     with concurrent.futures.ProcessPoolExecutor(max_workers=len(programs)) as pool:
-        futures = [pool.submit(explore_one, cfg, p, examples, seed_value, "e%d" % i, findings, checks, database)
+        futures = [pool.submit(explore_one, cfg, p, examples, seed_value, "e%d" % i, findings, checks, database,
+                               shrink_seconds, progress)
                    for i, p in enumerate(programs)]
         outcomes = [f.result() for f in futures]
     for outcome in outcomes:
