@@ -2,8 +2,8 @@
 build/grade/gradescope/NAME.json), checked against gradescope.schema.json.
 
 One test per case, passed when every variant of it passed (results.score's
-rule); its points come from a weights file, else one per tutorial case and
-none for a spec case (visible, worth nothing).  A weights file has one rule
+rule); its points come from a weights file, else one per tutorial or listing
+case and none for a spec case (visible, worth nothing).  A weights file has one rule
 per line, `PATTERN POINTS` (a shell pattern over case names, the first
 match wins); `#` starts a comment:
 
