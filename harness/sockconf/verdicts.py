@@ -34,9 +34,21 @@ class Verdict(str, enum.Enum):
     def __str__(self):
         return self.value
 
+    @property
+    def ran(self):
+        """The run says something of the program: not skipped, and not a run the harness could not make."""
+        return self not in (Verdict.SKIPPED, Verdict.ERROR)
+
+    @property
+    def wrong(self):
+        """Something to read: a failure, a spec failure, or a run the harness could not make."""
+        return self in (Verdict.FAIL, Verdict.SPEC_FAIL, Verdict.ERROR)
+
 
 # The verdicts a program is blamed for.
 FAILURES = (Verdict.FAIL, Verdict.SPEC_FAIL)
+# From the worst: a case's verdict over its variants is the first of these among them (pages, interop).
+WORST_FIRST = (Verdict.FAIL, Verdict.ERROR, Verdict.SPEC_FAIL, Verdict.SKIPPED, Verdict.PASS)
 # How pytest's junitxml marks a spec case that failed (pytest.xfail).
 XFAIL_TYPE = "pytest.xfail"
 

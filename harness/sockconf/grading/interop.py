@@ -30,7 +30,7 @@ from sockconf.language.variants import selected
 from sockconf.paths import REFERENCE, ROOT, shown
 from sockconf.reports import pages
 from sockconf.reports import results
-from sockconf.verdicts import SCOPES, Verdict
+from sockconf.verdicts import SCOPES, WORST_FIRST, Verdict
 
 OUT = os.path.join(ROOT, "build", "interop")
 REFERENCE_NAME = "reference"
@@ -118,7 +118,7 @@ def cell(pair, client, server, records):
             "verdict": pages.worst({r["verdict"] for r in records}),
             **{checks: results.score(records, checks) for checks in SCOPES},
             "page": "cells/%s/%s.html" % (pair_folder(pair), cell_name(client, server)),
-            "results": sorted(records, key=lambda r: (pages.ORDER.index(r["verdict"]), r["case"]))}
+            "results": sorted(records, key=lambda r: (WORST_FIRST.index(r["verdict"]), r["case"]))}
 
 
 def document(impls, cells):

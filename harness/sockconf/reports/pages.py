@@ -11,10 +11,9 @@ import jinja2
 from sockconf.catalogue import PROGRAMS
 from sockconf.reports import msc
 from sockconf.reports import results
-from sockconf.verdicts import FAILURES, SCOPES, Verdict
+from sockconf.verdicts import FAILURES, SCOPES, WORST_FIRST, Verdict
 
-# Verdicts from the worst; a verdict's value is also its CSS class.
-ORDER = (Verdict.FAIL, Verdict.ERROR, Verdict.SPEC_FAIL, Verdict.SKIPPED, Verdict.PASS)
+# A verdict's letter in the matrix (its value is also its CSS class; verdicts.WORST_FIRST orders them).
 LETTERS = {Verdict.PASS: "\u2713", Verdict.FAIL: "F", Verdict.ERROR: "E", Verdict.SPEC_FAIL: "S",
            Verdict.SKIPPED: "\u2013"}
 ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -23,7 +22,7 @@ ENVIRONMENT = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(os.
 
 
 def worst(verdicts):
-    return next((v for v in ORDER if v in verdicts), Verdict.SKIPPED)
+    return next((v for v in WORST_FIRST if v in verdicts), Verdict.SKIPPED)
 
 
 def file_name(name):
@@ -68,7 +67,7 @@ def index(doc, records):
         cells = []
         for column in columns:
             verdict = worst({r["verdict"] for r in mine if r["case"] == column["name"]})
-            cells.append({"case": column["name"], "verdict": verdict, "key": ORDER.index(verdict),
+            cells.append({"case": column["name"], "verdict": verdict, "key": WORST_FIRST.index(verdict),
                           "letter": LETTERS[verdict]})
         rows.append({"name": impl["name"], "page": page_name(impl["name"]), "scores": scores, "cells": cells})
     return render("index.html", title="sockconf: %d implementations" % len(doc["implementations"]),
@@ -101,8 +100,8 @@ def implementation_page(impl, mine, out_dir):
     for case, runs in results.by_case(mine).items():
         verdicts = {r["verdict"] for r in runs}
         shown = [variant_view(r, out_dir) for r in runs if r["verdict"] != Verdict.SKIPPED]
-        if verdicts & {Verdict.FAIL, Verdict.ERROR, Verdict.SPEC_FAIL}:
-            failures.append((ORDER.index(worst(verdicts)), case, shown))
+        if any(Verdict(v).wrong for v in verdicts):
+            failures.append((WORST_FIRST.index(worst(verdicts)), case, shown))
         elif shown:
             passed.append((case, shown))
     failures = [(case, shown) for _, case, shown in sorted(failures)]

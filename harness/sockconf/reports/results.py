@@ -147,7 +147,7 @@ def score(records, checks):
 def fraction(runs):
     """passed/total of RUNS that ran (a skipped one, a program not provided, does not count; nor one the
     harness could not run); '-' when none ran."""
-    ran = [r for r in runs if r["verdict"] not in (Verdict.SKIPPED, Verdict.ERROR)]
+    ran = [r for r in runs if Verdict(r["verdict"]).ran]
     return "%d/%d" % (sum(1 for r in ran if r["verdict"] == Verdict.PASS), len(ran)) if ran else "-"
 
 

@@ -79,7 +79,7 @@ def program_lines(rows, programs):
     lines, absent = [], []
     for p in programs:
         mine = [r for r in rows if p in r["programs"]]
-        ran = [r for r in mine if r["verdict"] not in (Verdict.SKIPPED, Verdict.ERROR)]
+        ran = [r for r in mine if Verdict(r["verdict"]).ran]
         if not ran and not any(r["verdict"] == Verdict.ERROR for r in mine):
             absent += [p] if mine else []
             continue
