@@ -93,10 +93,3 @@ def members():
     if not text:
         return (current(),)
     return tuple(replace(current(), **{k: m[k] for k in CLASS_FIELDS}) for m in json.loads(text))
-
-
-def run_ids(env):
-    """Every run id the run of environment ENV owns (read anew: a signal handler's view): its own and
-    its class members'."""
-    own = [env.get("SOCKCONF_RUN") or ""] + [m["run"] for m in json.loads(env.get("SOCKCONF_CLASS") or "[]")]
-    return [rid for rid in dict.fromkeys(own) if rid]

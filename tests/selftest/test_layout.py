@@ -51,6 +51,80 @@ def test_the_case_language_loads_no_run_and_no_hosts():
     assert out.stdout.strip() == "", out.stdout
 
 
+# What each part of the package may import of the others (besides itself): a layer imports only layers
+# below it, so no cycle can form.  A part not listed here, or an import not allowed, fails the test.
+MAY_IMPORT = {
+    "paths": set(),
+    "verdicts": set(),
+    "catalogue": {"paths"},
+    "language": {"paths", "catalogue", "verdicts"},
+    "hosts": {"paths", "language"},
+    "settings": {"paths", "hosts"},
+    "run": {"paths", "language", "hosts"},
+    "verbs": {"paths", "catalogue", "language", "hosts", "run"},
+    "reports": {"paths", "catalogue", "verdicts", "language", "hosts", "run"},
+    "explore": {"paths", "language", "hosts", "run", "verbs", "reports"},
+    "grading": {"paths", "catalogue", "verdicts", "language", "verbs", "reports"},
+    "plugin": {"paths", "catalogue", "verdicts", "language", "hosts", "settings", "run", "verbs", "reports"},
+    "tools": {"paths", "catalogue", "verdicts", "language", "hosts", "settings", "run", "verbs", "reports",
+              "grading"},
+    "cli": {"paths", "catalogue", "language", "hosts", "settings", "verbs", "reports", "explore", "grading", "tools"},
+    "__main__": {"paths", "cli"},
+}
+
+
+def part_of(module):
+    """sockconf.PART.x -> PART (a package or a top-level module); '' for the package itself."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] != "__init__" else ""
+
+
+def parts_below(part):
+    """Every part PART may load, directly or through the parts it imports."""
+    seen, todo = set(), [part]
+    while todo:
+        for below in MAY_IMPORT[todo.pop()] - seen:
+            seen.add(below)
+            todo.append(below)
+    return seen
+
+
+def test_every_part_imports_only_the_layers_below_it():
+    """Statically: every import of sockconf in every module is allowed by MAY_IMPORT (no back edge)."""
+    bad = []
+    for dirpath, _, files in os.walk(PACKAGE):
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(dirpath, name)
+            here = part_of(os.path.relpath(path, HARNESS)[:-3].replace("/", "."))
+            if here not in MAY_IMPORT:
+                if here:
+                    bad.append("%s: part %s is not in MAY_IMPORT" % (os.path.relpath(path, HARNESS), here))
+                continue
+            bad += ["%s imports %s" % (os.path.relpath(path, HARNESS), n) for n in imported(path)
+                    if n.startswith("sockconf.") and part_of(n) not in MAY_IMPORT[here] | {here}]
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("part", sorted(p for p in MAY_IMPORT if p != "__main__"))
+def test_importing_a_part_loads_only_the_layers_below_it(part):
+    """At import time: importing every module of PART loads no part above it."""
+    folder = os.path.join(PACKAGE, part)
+    if os.path.isdir(folder):
+        names = ["sockconf.%s.%s" % (part, os.path.basename(p)[:-3]) for p in modules(part)
+                 if not p.endswith("__init__.py") and os.path.dirname(p) == folder]
+    else:
+        names = ["sockconf." + part]
+    probe = ("import sys, importlib; [importlib.import_module(m) for m in %r.split()]; "
+             "print(' '.join(sorted({m.split('.')[1] for m in sys.modules if m.startswith('sockconf.')})))"
+             % " ".join(names))
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    loaded = set(out.stdout.split()) - {part}
+    assert loaded <= parts_below(part), sorted(loaded - parts_below(part))
+
+
 def test_the_language_alone_refuses_without_the_verbs():
     probe = "from sockconf.language.cases import load_all; load_all()"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)

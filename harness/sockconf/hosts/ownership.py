@@ -4,11 +4,11 @@ finds it dead (sweep)."""
 import contextlib
 import errno
 import fcntl
+import json
 import os
 import shutil
 import string
 
-from sockconf import settings
 from sockconf.hosts import procfs
 from sockconf.hosts import sandbox
 from sockconf.hosts.netns import ETC_NETNS, NAME_RE, NETNS_DIR, STATE_DIR, delete_namespaces, kill_namespace_pids
@@ -140,7 +140,14 @@ def terminate_run(signum, frame=None):
     pytest and xdist instead can wait for a 15 s case."""
     me = os.getpid()
     procfs.kill_until_gone(lambda: procfs.descendants(me), TERMINATE_GRACE, before_each=reap_children)
-    rids = settings.run_ids(os.environ)
+    rids = owned_run_ids(os.environ)
     sweep(run_ids=rids, only_dead=False)
     os.write(2, ("sockconf: stopped by signal %d; everything of run %s removed\n" % (signum, " ".join(rids))).encode())
     os._exit(128 + signum)
+
+
+def owned_run_ids(env):
+    """Every run id the run of environment ENV owns (read anew: a signal handler's view): its own and
+    its class members'."""
+    own = [env.get("SOCKCONF_RUN") or ""] + [m["run"] for m in json.loads(env.get("SOCKCONF_CLASS") or "[]")]
+    return [rid for rid in dict.fromkeys(own) if rid]

@@ -37,6 +37,22 @@ UID_FIRST = 2_000_000_000      # reserved: far above any login or system account
 UID_COUNT = 1 << 20
 
 
+PROGRAM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def program_env(extra_path=""):
+    """The whole environment of a program under test: small and fixed, its
+    PATH extended in front by PROGRAM_PATH= (a language under /usr/local)."""
+    return {
+        "PATH": (extra_path + ":" if extra_path else "") + PROGRAM_PATH,
+        "LC_ALL": "C",
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
+        "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=98",
+    }
+
+
 def case_uid_range():
     """(first, count) of the uids case users take.  On the host: the reserved
     range above.  In a rootless run's user namespace: the upper half of the

@@ -21,7 +21,6 @@ SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.schem
 SCHEMA_ID = "sockconf-results/2"
 # result.json, one case run's detail (a record's `detail` names it)
 RUN_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "run.schema.json")
-RUN_SCHEMA_ID = "sockconf-run/1"
 
 
 def path(label):

@@ -6,7 +6,7 @@ import time
 
 from sockconf.reports import blame
 from sockconf.hosts import sandbox
-from sockconf.run.engine import program_env
+from sockconf.hosts.sandbox import program_env
 
 from sockconf.paths import REPORTS, ROOT
 from sockconf.reports import results

@@ -18,27 +18,14 @@ from sockconf.run.pcap import Capture
 from sockconf.run.peer import Peer, PeerError
 from sockconf.run.program import Program
 from sockconf.run.stepfail import StepFailed
+from sockconf.hosts.sandbox import program_env
 from sockconf.hosts.topology import Topology, TopologyError
 from sockconf.run.failure import CaseFailed, compare_transcripts, failure_details, failure_report, save_artifacts
 
-PROGRAM_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 AT_GRACE = 1.0         # seconds an at= step waits beyond its tolerance (then it fails, late)
 SETTLE_QUIET = 0.3     # a still-running program must be quiet this long before it is stopped
 SETTLE_MAX = 2.0
 POLL_INTERVAL = 0.01
-
-
-def program_env(extra_path=""):
-    """The whole environment of a program under test: small and fixed, its
-    PATH extended in front by PROGRAM_PATH= (a language under /usr/local)."""
-    return {
-        "PATH": (extra_path + ":" if extra_path else "") + PROGRAM_PATH,
-        "LC_ALL": "C",
-        "HOME": "/tmp",
-        "TMPDIR": "/tmp",
-        "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0:exitcode=99",
-        "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1:exitcode=98",
-    }
 
 
 class CaseRun:

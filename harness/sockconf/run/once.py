@@ -7,13 +7,13 @@ import os
 import tempfile
 import threading
 
-from sockconf.hosts.sandbox import Sandbox, run_state_dir, stage
+from sockconf.hosts.sandbox import Sandbox, program_env, run_state_dir, stage
 from sockconf.paths import shown
-from sockconf.reports import results
 from sockconf.run.cpu import CpuMeter
-from sockconf.run.engine import CaseRun, program_env
+from sockconf.run.engine import CaseRun
 from sockconf.run.failure import CaseFailed
 
+RUN_SCHEMA_ID = "sockconf-run/1"      # result.json's (reports/run.schema.json)
 _sequence = itertools.count(1)
 _sequence_lock = threading.Lock()
 
@@ -21,7 +21,7 @@ _sequence_lock = threading.Lock()
 def save_record(path, case, vid, run):
     """result.json of one run, beside its artifacts (every run, passed or not)."""
     os.makedirs(path, exist_ok=True)
-    record = dict(run.record(), schema=results.RUN_SCHEMA_ID, case=case.name, variant=vid, checks=case.checks,
+    record = dict(run.record(), schema=RUN_SCHEMA_ID, case=case.name, variant=vid, checks=case.checks,
                   source=case.relpath, rerun=run.rerun)
     with open(os.path.join(path, "result.json"), "w") as f:
         json.dump(record, f)
