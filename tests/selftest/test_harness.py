@@ -548,7 +548,7 @@ def test_the_summary_blames_only_the_broken_program(impl):
     (["ns", "/etc", "/tmp", "1234", "as=lots", "--", "/bin/true"], 2, "a whole number or unlimited"),
     (["ns", "/etc", "/tmp", "1234", "nproc=1", "/bin/true"], 2, "no PROGRAM after --"),
     (["../ns", "/etc", "/tmp", "1234", "--", "/bin/true"], 2, "NETNS is a name under /run/netns"),
-    (["sc-no-such-ns", "/etc", "/tmp", "1234", "--", "/bin/true"], 97, "open(/run/netns/sc-no-such-ns)"),
+    (["sc-no-such-ns", "/etc", "/tmp", "1234", "--", "/bin/true"], sandbox.LAUNCH_FAILED, "open(/run/netns/sc-no-such-ns)"),
 ])
 def test_the_launcher_refuses_in_one_line_with_a_defined_status(args, status, message):
     from sockconf.paths import LAUNCHER

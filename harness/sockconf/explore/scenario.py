@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sockconf.hosts.sockopts import ephemeral_ports
 from sockconf.language.notation import mark_line, quote
+from sockconf.verbs.observe import QUIET_DEFAULT     # the observation verbs' default window
 
-QUIET_DEFAULT = 1.0    # verbs/observe.py's default window
 TIME_TOLERANCE = 1.0   # seconds: when a timed ending may differ from the reference's (a 15 s timeout is not one of 13.5)
 CASE_FORMAT = 2        # how concrete_case() writes what the reference did: a new one is not read from an old cache
 

@@ -19,13 +19,8 @@ from sockconf.catalogue import PROGRAMS
 from sockconf.paths import CASE_DIR, ROOT
 from sockconf.language.notation import OPEN_PART, PORT_PART
 from sockconf.verdicts import SCOPES
-CHECKS = SCOPES
 DEFAULT_WITHIN = 5.0
 HEADERS = ("title", "checks", "passage", "topology", "names", "slow")
-
-
-class CaseError(Exception):
-    pass
 
 
 class CaseErrors(Exception):
@@ -76,7 +71,7 @@ class Case:
 def parse_header(case, key, value, dirs):
     if key not in HEADERS:
         raise ArgError("unknown header %r (headers: %s)" % (key, " ".join(HEADERS)))
-    if key == "checks" and value not in CHECKS:
+    if key == "checks" and value not in SCOPES:
         raise ArgError("checks is %s, got %r" % (" or ".join(SCOPES), value))
     if key == "topology":
         case.topology = value

@@ -3,7 +3,7 @@
 Topologies: median set-up plus tear-down of each topology over REPS runs,
 against the targets of the harness issue.  Launch: CPU per start of a program
 under test through the sandbox's launcher.  Suite: the whole conformance run's
-wall time against its single longest case (target: at most 1.15 times), and
+wall time against its single longest case (target: at most 1.1 times), and
 its CPU per case run by part (each case's result.json records its parts; what
 they do not hold is the workers' start, the controller and the reports;
 target: the harness's own at most 30 ms).
