@@ -150,10 +150,10 @@ def test_a_mutant_only_spec_rejects_must_say_why_and_a_stale_note_is_refused():
     """make mutants' scope rule (tools/mutants.py scope_problems): a mutant rejected only at spec needs a
     [spec: WHY] note on its line; one a tutorial or listing case rejects must not carry one; the others pass."""
     from sockconf.tools import mutants
-    assert mutants.narrowest_scope("rejected", {"udp-echo-address", "udp-server-short-request"},
+    assert mutants.narrowest_scope(mutants.Outcome.REJECTED, {"udp-echo-address", "udp-server-short-request"},
                                    {"udp-echo-address": "tutorial", "udp-server-short-request": "spec"}) == "tutorial"
-    assert mutants.narrowest_scope("rejected (exploration only)", set(), {}) == "exploration"
-    assert mutants.narrowest_scope("SURVIVED", set(), {}) is None
+    assert mutants.narrowest_scope(mutants.Outcome.EXPLORATION_ONLY, set(), {}) == "exploration"
+    assert mutants.narrowest_scope(mutants.Outcome.SURVIVED, set(), {}) is None
     narrowest = {"a": "spec", "b": "spec", "c": "listing", "d": "listing", "e": "unit"}
     whats = {"a": "reads too much", "b": "reads too much  [spec: printf %s past buf[100]]",
              "c": "exits 0  [spec: stale]", "d": "exits 0", "e": "a helper"}

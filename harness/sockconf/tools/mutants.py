@@ -8,16 +8,43 @@ reference's other programs.  Prints the score; exits 1 when a mutant
 survives, a case rejects no mutant, or a mutant cannot be built.
 """
 import concurrent.futures
+import enum
 import os
 import re
 import shutil
 import subprocess
 import time
+from typing import NamedTuple
 
 from sockconf.paths import REPORTS, ROOT, SELF
 from sockconf.catalogue import WORKERS
 from sockconf.grading import pool
 from sockconf.verdicts import SCOPES, Verdict
+class Outcome(str, enum.Enum):
+    """What became of one mutant, spelled once."""
+    REJECTED = "rejected"                                   # a case (or a CUnit test) failed on it
+    EXPLORATION_ONLY = "rejected (exploration only)"        # no case, but its exploration found it
+    SURVIVED = "SURVIVED"                                   # nothing failed on it
+    SURVIVED_EXPLORATION = "SURVIVED exploration"           # a case rejects it; its exploration did not
+    ERROR = "error"                                         # it could not be built or run
+
+    def __str__(self):
+        return self.value
+
+    @property
+    def rejected(self):
+        return self in (Outcome.REJECTED, Outcome.EXPLORATION_ONLY)
+
+
+class Judged(NamedTuple):
+    """One mutant judged: its outcome, what to read about it, the cases that rejected it, seconds spent."""
+    name: str
+    outcome: Outcome
+    detail: str
+    killers: set
+    seconds: float
+
+
 LIST = os.path.join(ROOT, "tests", "mutants", "mutants.list")
 BUILD = os.path.join(ROOT, "build", "mutants")
 JOBS = 32         # cases at once in the mutants' class (measured on 2 cores with the skipped variants still
@@ -112,16 +139,16 @@ def run_unit(name, source, sed):
     try:
         top = mutated_sources(name, source, sed)
     except RuntimeError as exc:
-        return "error", str(exc), set()
+        return Outcome.ERROR, str(exc), set()
     binary = os.path.join(top, "build", "unit", "test_sockutil")
     cc = make(top, ["build/unit/test_sockutil"])
     if cc.returncode != 0:
-        return "error", "does not compile:\n" + cc.stdout + cc.stderr, set()
+        return Outcome.ERROR, "does not compile:\n" + cc.stdout + cc.stderr, set()
     proc = subprocess.run(["unshare", "--net", binary], capture_output=True, text=True, timeout=60)
     failed = sorted(set(re.findall(r"Test: (.*?) \.\.\.FAILED", proc.stdout)))
     if proc.returncode != 0:
-        return "rejected", "", {"unit: " + (", ".join(failed) or "crashed (status %d)" % proc.returncode)}
-    return "SURVIVED", "the unit tests still pass", set()
+        return Outcome.REJECTED, "", {"unit: " + (", ".join(failed) or "crashed (status %d)" % proc.returncode)}
+    return Outcome.SURVIVED, "the unit tests still pass", set()
 
 
 SPEC = os.path.join(ROOT, "tests", "SPEC.md")
@@ -160,17 +187,17 @@ def built(mutant):
 
 
 def judged(entry, rows):
-    """(verdict, detail, killers) of one mutant from its class member's ENTRY and ROWS (pool.run_class)."""
+    """(Outcome, detail, killers) of one mutant from its class member's ENTRY and ROWS (pool.run_class)."""
     if entry["status"] != "ran":
-        return "error", entry["error"], set()
+        return Outcome.ERROR, entry["error"], set()
     killers = {r["case"] for r in rows if r["verdict"] == Verdict.FAIL}
     errors = [r for r in rows if r["verdict"] == Verdict.ERROR]
     detail = "its cases: %s" % os.path.relpath(pages_of(entry), ROOT)
     if killers:
-        return "rejected", detail, killers
+        return Outcome.REJECTED, detail, killers
     if errors:
-        return "error", "%s: %s; %s" % (errors[0]["case"], errors[0]["reason"], detail), set()
-    return "SURVIVED", detail, set()
+        return Outcome.ERROR, "%s: %s; %s" % (errors[0]["case"], errors[0]["reason"], detail), set()
+    return Outcome.SURVIVED, detail, set()
 
 
 def pages_of(entry):
@@ -188,17 +215,17 @@ def runs_of(program, cases):
 
 def run_all(mutants, explored, cases):
     """Every mutant judged: the unit ones by the CUnit tests, the others built, then all run as one class
-    (pool.run_class, STRICT=1) while the explored ones are explored.  [(name, verdict, detail, killers, seconds)]."""
+    (pool.run_class, STRICT=1) while the explored ones are explored.  [Judged], in the list's order."""
     outcomes = {}
     with concurrent.futures.ThreadPoolExecutor(pool.cores() + 1) as builders:
-        for mutant, (verdict, detail, killers), secs in builders.map(unit_outcome, [m for m in mutants if m[1] == "unit"]):
-            outcomes[mutant[0]] = (mutant[0], verdict, detail, killers, secs)
+        for mutant, (outcome, detail, killers), secs in builders.map(unit_outcome, [m for m in mutants if m[1] == "unit"]):
+            outcomes[mutant[0]] = Judged(mutant[0], outcome, detail, killers, secs)
         bindirs = {}
         for name, bindir, why in builders.map(built, [m for m in mutants if m[1] != "unit"]):
             if bindir:
                 bindirs[name] = bindir
             else:
-                outcomes[name] = (name, "error", why, set(), 0.0)
+                outcomes[name] = Judged(name, Outcome.ERROR, why, set(), 0.0)
     program_of = {m[0]: m[1] for m in mutants}
     # The explorations (a minute each) run beside the class, not after it.
     with concurrent.futures.ThreadPoolExecutor(pool.explore_jobs()) as explorers:
@@ -210,15 +237,16 @@ def run_all(mutants, explored, cases):
                                      for name, bindir in bindirs.items()], "mutants", BUILD,
                                     JOBS, extra=["--strict"])
             for name, (entry, rows) in graded.items():
-                outcomes[name] = (name,) + judged(entry, rows) + (entry["wall_seconds"],)
+                outcomes[name] = Judged(name, *judged(entry, rows), entry["wall_seconds"])
         for exploration in explorations:
             name, found, detail, secs = exploration.result()
-            _, verdict, _, killers, before = outcomes[name]
+            before = outcomes[name]
+            outcome = before.outcome
             if not found:
-                verdict = "SURVIVED exploration" if verdict == "rejected" else verdict
-            elif verdict != "rejected":
-                verdict = "rejected (exploration only)"
-            outcomes[name] = (name, verdict, detail, killers, before + secs)
+                outcome = Outcome.SURVIVED_EXPLORATION if outcome == Outcome.REJECTED else outcome
+            elif outcome != Outcome.REJECTED:
+                outcome = Outcome.EXPLORATION_ONLY
+            outcomes[name] = Judged(name, outcome, detail, before.killers, before.seconds + secs)
     return [outcomes[m[0]] for m in mutants]
 
 
@@ -235,13 +263,13 @@ def explored_outcome(name, program, bindir, seed_and_scenarios):
     return name, found, detail, time.monotonic() - started
 
 
-def narrowest_scope(verdict, killers, scope_of):
+def narrowest_scope(outcome, killers, scope_of):
     """The narrowest scope that rejects a mutant: the scope of one of its KILLERS (case names; SCOPE_OF:
     case -> scope) first in SCOPES, 'unit' for the CUnit tests, 'exploration' when only exploration did;
     None when it was not rejected."""
-    if verdict == "rejected (exploration only)":
+    if outcome == Outcome.EXPLORATION_ONLY:
         return "exploration"
-    if not verdict.startswith("rejected"):
+    if not Outcome(outcome).rejected:
         return None
     if any(k.startswith("unit: ") for k in killers):
         return "unit"
@@ -280,35 +308,35 @@ def main(only=None):
     scope_of = {c.name: c.checks for c in cases}
     narrowest = {}
     for result in run_all(mutants, explored, cases):
-        name, verdict, detail, killers, secs = result
+        name, outcome, detail, killers, secs = result
         what = next(m[4] for m in mutants if m[0] == name)
-        print("%-34s %-9s %5.1fs  %s" % (name, verdict, secs, what))
-        narrowest[name] = narrowest_scope(verdict, killers, scope_of)
-        if not verdict.startswith("rejected"):
+        print("%-34s %-9s %5.1fs  %s" % (name, outcome, secs, what))
+        narrowest[name] = narrowest_scope(outcome, killers, scope_of)
+        if not outcome.rejected:
             print("    %s" % detail)
         else:
             print("    rejected at %s by: %s" % (narrowest[name], " ".join(sorted(killers)) or "no case"))
             if name in explored:
                 print("    and by %s" % detail)
         results.append(result)
-    rejected = sum(1 for r in results if r[1].startswith("rejected"))
-    by_exploration_only = sum(1 for r in results if r[1] == "rejected (exploration only)")
+    rejected = sum(1 for r in results if r.outcome.rejected)
+    by_exploration_only = sum(1 for r in results if r.outcome == Outcome.EXPLORATION_ONLY)
     status = 0 if rejected == len(results) else 1
     print("\nmutation score: %d/%d mutants rejected (%.0f %%) in %.0f s; %d by exploration only, %d explored" % (
         rejected, len(results), 100.0 * rejected / max(1, len(results)), time.monotonic() - started,
-        by_exploration_only, sum(1 for r in results if r[0] in explored)))
+        by_exploration_only, sum(1 for r in results if r.name in explored)))
     print("the narrowest scope that rejects each: %s" % ", ".join(
         "%s %d" % (scope, sum(1 for v in narrowest.values() if v == scope))
         for scope in ("unit",) + SCOPES + ("exploration",)))
     if not only:
-        problems = ["tests/SPEC.md: %s" % p for p in spec_table_problems({r[0]: r[3] for r in results})]
+        problems = ["tests/SPEC.md: %s" % p for p in spec_table_problems({r.name: r.killers for r in results})]
         problems += ["%s: %s" % (os.path.relpath(LIST, ROOT), p)
                      for p in scope_problems(narrowest, {m[0]: m[4] for m in mutants})]
         for problem in problems:
             print(problem)
         if problems:
             status = 1
-        killed_by_any = set().union(*(r[3] for r in results)) if results else set()
+        killed_by_any = set().union(*(r.killers for r in results)) if results else set()
         idle = [c.name for c in cases if c.name not in killed_by_any]
         if idle:
             print("cases that reject no mutant (add a mutant they catch): %s" % " ".join(idle))
