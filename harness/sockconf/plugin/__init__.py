@@ -165,3 +165,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         doc = summary.write_results(mine, cfg)
         summary.write_summary(mine, cfg, PROGRAMS, doc)
         terminalreporter.write(summary.class_line(mine, cfg))
+    for line in summary.harness_lines(rows, each_error=False):      # the kernel's skips, once for the class
+        terminalreporter.write(line + "\n")

@@ -99,16 +99,17 @@ def program_lines(rows, programs):
 KERNEL_SKIP = "the kernel has no "     # how kernel.skip_reason begins
 
 
-def harness_lines(rows):
+def harness_lines(rows, each_error=True):
     """What the harness could not do, for the console: one line for the cases skipped for the kernel
-    (how many, why), one per harness error."""
+    (how many, why), one per harness error (EACH_ERROR; else none: a class's member lines count them)."""
     skipped = [r for r in rows if r["verdict"] == Verdict.SKIPPED and r["reason"].startswith(KERNEL_SKIP)]
     lines = []
     if skipped:
         why = sorted({r["reason"][len(KERNEL_SKIP):] for r in skipped})
         lines.append("%d case run%s skipped for the kernel: no %s (make doctor says more)" % (
             len(skipped), "s" * (len(skipped) != 1), "; no ".join(why)))
-    lines += ["%s/%s: %s" % (r["case"], r["variant"], r["reason"]) for r in rows if r["verdict"] == Verdict.ERROR]
+    if each_error:
+        lines += ["%s/%s: %s" % (r["case"], r["variant"], r["reason"]) for r in rows if r["verdict"] == Verdict.ERROR]
     return lines
 
 
