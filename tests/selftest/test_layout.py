@@ -148,3 +148,27 @@ def test_no_private_api_of_pytest_or_xdist(folder):
                     and isinstance(node.value, ast.Name) and node.value.id in ("pytest", "xdist", "config", "session"):
                 bad.append("%s uses %s.%s" % (os.path.relpath(path, HARNESS), node.value.id, node.attr))
     assert not bad, bad
+
+
+def makefile_programs():
+    """The Makefile's PROGRAMS: what `make` builds into build/bin."""
+    text = open(os.path.join(HARNESS, "..", "Makefile")).read().replace("\\\n", " ")
+    line = next(l for l in text.splitlines() if l.startswith("PROGRAMS "))
+    return line.split(":=", 1)[1].split()
+
+
+def test_a_program_is_known_everywhere_it_must_be():
+    """A new program added in one place and forgotten in another fails here: the Makefile builds exactly
+    the catalogue's programs and their workers, every program has an exploration space and a case, and
+    every client-server pair names programs of the catalogue."""
+    import sockconf.verbs  # noqa: F401  (registers the verbs the cases use)
+    from sockconf.catalogue import CLIENT_SERVER, PROGRAMS, WORKERS
+    from sockconf.explore.spaces import SPACES
+    from sockconf.language.cases import load_all
+    assert sorted(makefile_programs()) == sorted(list(PROGRAMS) + list(WORKERS.values()))
+    assert set(WORKERS) <= set(PROGRAMS)
+    assert sorted(SPACES) == sorted(PROGRAMS), "programs without an exploration space: %s" % sorted(
+        set(PROGRAMS) - set(SPACES))
+    started = {p for case in load_all() for p in case.programs()}
+    assert set(PROGRAMS) <= started, "programs no case starts: %s" % sorted(set(PROGRAMS) - started)
+    assert {p for pair in CLIENT_SERVER for p in pair} <= set(PROGRAMS)
