@@ -87,29 +87,31 @@ def preflight(impl, limits=None, pcap=False):
     return parsed_limits
 
 
-def kernel_preflight():
-    """Probe the kernel once for the run (its workers take the answer over): stop when a feature every
-    case needs is absent (exit 4), say in one line what is absent and what the run does without it."""
+def kernel_answer():
+    """This run's kernel.Answer (probed once; its workers take it over), or exit 2 when SOCKCONF_ABSENT
+    names no feature."""
     try:
-        answer = kernel.current()
-    except ValueError as exc:          # SOCKCONF_ABSENT names no feature
+        return kernel.current()
+    except ValueError as exc:
         die(str(exc))
+
+
+def kernel_preflight():
+    """Stop when a feature every case needs is absent (exit 4); say in one line what is absent and what
+    forwards multicast."""
+    answer = kernel_answer()
     essential = answer.essential_missing()
     if essential:
         die("%s: no case can run here (make doctor says more)" % kernel.skip_reason(essential), kernel.NOT_POSSIBLE)
     if answer.absent:
-        print("sockconf: kernel: no %s; multicast forwarding: %s (make doctor says more)" % (
-            ", ".join("%s (%s)" % (kernel.BY_NAME[n].title, kernel.BY_NAME[n].option) for n in sorted(answer.absent)),
-            answer.forwarding_text() or "none, the routed cases are skipped"))
+        print("sockconf: %s; multicast forwarding: %s (make doctor says more)" % (
+            kernel.skip_reason(sorted(answer.absent)), answer.forwarding_text()))
     return answer
 
 
 def cmd_doctor(args):
     """What the suite needs from the kernel, probed here: the table, exit 0, or 4 when no case can run."""
-    try:
-        answer = kernel.current()
-    except ValueError as exc:
-        die(str(exc))
+    answer = kernel_answer()
     sys.stdout.write(kernel.table(answer))
     sys.exit(kernel.NOT_POSSIBLE if answer.essential_missing() else 0)
 

@@ -11,7 +11,6 @@ SOCKCONF_ABSENT=FEATURE,... makes features look absent (the self-checks; SOCKCON
 routed cases through the forwarder on a kernel that has multicast routing).
 """
 import ctypes
-import errno
 import functools
 import os
 import shutil
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 
 from sockconf.hosts import rootless
 from sockconf.hosts.netns import CLONE_NEWNET
+from sockconf.hosts.sockopts import SYS_PIDFD_GETFD
 
 PROBE_TIMEOUT = 10.0          # seconds any one probe may take
 ENV = "SOCKCONF_KERNEL"       # the controller's answer, for its workers: the absent features, comma separated
@@ -29,8 +29,6 @@ ABSENT_ENV = "SOCKCONF_ABSENT"  # features to treat as absent, comma separated
 IPPROTO_IGMP = 2
 MRT_INIT = 200                # <linux/mroute.h>
 MRT_DONE = 201
-SYS_PIDFD_OPEN = 434          # <asm-generic/unistd.h>, the same on x86_64 and arm64
-SYS_PIDFD_GETFD = 438
 NOT_POSSIBLE = rootless.NOT_POSSIBLE   # exit status: this machine cannot run the suite at all
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -70,6 +68,7 @@ BY_NAME = {f.name: f for f in FEATURES}
 ESSENTIAL = ("netns", "mountns", "veth")
 KERNEL_FORWARDING = "kernel multicast routing (smcrouted)"
 OWN_FORWARDING = "sockconf's forwarder: this kernel has no multicast routing"
+SKIP_PREFIX = "the kernel has no "      # how every skip reason of the kernel's begins (skip_reason)
 
 
 class Answer:
@@ -92,8 +91,9 @@ class Answer:
         return "forwarder" if self.has("packet") else None
 
     def forwarding_text(self):
-        """The forwarding as reports say it (None: nothing can forward)."""
-        return {"kernel": KERNEL_FORWARDING, "forwarder": OWN_FORWARDING}.get(self.forwarding())
+        """The forwarding as reports say it, also when nothing can forward."""
+        return {"kernel": KERNEL_FORWARDING, "forwarder": OWN_FORWARDING}.get(
+            self.forwarding(), "none, the routed cases are skipped: " + skip_reason(["mroute", "packet"]))
 
     def essential_missing(self):
         return [n for n in ESSENTIAL if n in self.why_absent]
@@ -114,7 +114,7 @@ def missing(needs, answer):
 
 def skip_reason(lacking):
     """The one line a skipped case gives: each feature, its kernel option."""
-    return "the kernel has no %s" % "; no ".join("%s (%s)" % (BY_NAME[n].title, BY_NAME[n].option) for n in lacking)
+    return SKIP_PREFIX + "; no ".join("%s (%s)" % (BY_NAME[n].title, BY_NAME[n].option) for n in lacking)
 
 
 # --- the probes: each returns None (present) or what it saw -------------------------------------------
@@ -186,9 +186,10 @@ def _probes_in_netns():
 
 
 def _probe_pidfd_getfd():
-    pidfd = _libc.syscall(SYS_PIDFD_OPEN, os.getpid(), 0)
-    if pidfd < 0:
-        return "pidfd_open(): %s" % os.strerror(ctypes.get_errno())
+    try:
+        pidfd = os.pidfd_open(os.getpid())
+    except OSError as exc:
+        return "pidfd_open(): %s" % os.strerror(exc.errno)
     try:
         r, w = os.pipe()
         copy = _libc.syscall(SYS_PIDFD_GETFD, pidfd, r, 0)
@@ -210,16 +211,22 @@ def _probe_proc_syscall():
     return None
 
 
+def _unshare(*options):
+    """None when `unshare OPTIONS true` works, else what went wrong."""
+    if shutil.which("unshare") is None:
+        return "`unshare` is missing (util-linux)"
+    return _command(["unshare"] + list(options) + ["true"])
+
+
 def _probe_userns():
     restricted = rootless.userns_restriction()
     if restricted:
         return restricted.partition(":")[0]
-    return _command(["unshare", "--user", "--map-root-user", "true"]) if shutil.which("unshare") else (
-        "`unshare` is missing (util-linux)")
+    return _unshare("--user", "--map-root-user")
 
 
 def _probe_mountns():
-    return _command(["unshare", "--mount", "true"]) if shutil.which("unshare") else "`unshare` is missing (util-linux)"
+    return _unshare("--mount")
 
 
 def probe_kernel():
@@ -282,5 +289,5 @@ def table(answer):
     lines = ["  ".join([cell.ljust(width) for cell, width in zip(r, widths)] + [r[4]]) for r in rows]
     lines += ["absent: %s (%s): %s" % (BY_NAME[n].title, n, answer.why_absent[n])
               for n in BY_NAME if not answer.has(n)]
-    lines.append("multicast forwarding: %s" % (answer.forwarding_text() or "none: the routed cases are skipped"))
+    lines.append("multicast forwarding: %s" % answer.forwarding_text())
     return "\n".join(lines) + "\n"

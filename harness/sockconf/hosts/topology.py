@@ -232,14 +232,14 @@ class Topology:
         if not self.spec.mroutes:
             return
         started = time.monotonic()
-        forwarding = kernel.current().forwarding()
-        if forwarding == "kernel":
+        answer = kernel.current()
+        if answer.forwarding() == "kernel":
             self._start_smcrouted()
-        elif forwarding == "forwarder":
+        elif answer.forwarding() == "forwarder":
             for host, group, iif, oifs in self.spec.mroutes:
                 self._start_forwarder(host, group, iif, oifs)
         else:
-            raise TopologyError(kernel.skip_reason(["mroute", "packet"]) + ": nothing can forward multicast")
+            raise TopologyError("multicast forwarding: %s" % answer.forwarding_text())
         self.timings["mforward"] = time.monotonic() - started
 
     def _start_smcrouted(self):

@@ -107,9 +107,10 @@ def parse_spec(name, dirs=()):
 def mroute_problem(spec, host, group, interfaces):
     """What is wrong with an mroute line of HOST for GROUP over INTERFACES (from, then to), or None."""
     try:
-        if not ipaddress.ip_address(group) in ipaddress.ip_network("224.0.0.0/4"):
-            return "%s is not an IPv4 multicast group" % group
+        is_group = ipaddress.ip_address(group) in ipaddress.ip_network("224.0.0.0/4")
     except ValueError:
+        is_group = False
+    if not is_group:
         return "%s is not an IPv4 multicast group" % group
     own = {p.ifname for p in spec.all_ports() if p.host == host}
     unknown = [i for i in interfaces if i not in own]

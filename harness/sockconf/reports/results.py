@@ -36,7 +36,7 @@ def suite_info():
     iproute = subprocess.run(["ip", "-V"], capture_output=True, text=True).stdout.strip()
     answer = kernel.current()
     return {"version": commit, "kernel": platform.release(), "iproute2": iproute,
-            "forwarding": answer.forwarding_text() or "none: " + kernel.skip_reason(["mroute", "packet"]),
+            "forwarding": answer.forwarding_text(),
             "kernel_absent": sorted(answer.absent)}
 
 

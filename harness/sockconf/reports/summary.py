@@ -5,7 +5,7 @@ import os
 import time
 
 from sockconf.reports import blame
-from sockconf.hosts import sandbox
+from sockconf.hosts import kernel, sandbox
 from sockconf.hosts.sandbox import program_env
 
 from sockconf.paths import REPORTS, ROOT
@@ -80,7 +80,8 @@ def program_lines(rows, programs):
     for p in programs:
         mine = [r for r in rows if p in r["programs"]]
         ran = [r for r in mine if Verdict(r["verdict"]).ran]
-        if not ran and not any(r["verdict"] == Verdict.ERROR for r in mine):
+        errors = sum(1 for r in mine if r["verdict"] == Verdict.ERROR)
+        if not ran and not errors:
             absent += [p] if mine else []
             continue
         parts = []
@@ -90,22 +91,18 @@ def program_lines(rows, programs):
                 passed = sum(1 for r in runs if r["verdict"] == Verdict.PASS)
                 parts.append("%s %d/%d passed" % (kind, passed, len(runs)))
         failing = any(r["verdict"] == Verdict.FAIL for r in ran)
-        errors = sum(1 for r in mine if r["verdict"] == Verdict.ERROR)
         parts += ["%d not run (harness error)" % errors] if errors else []
         lines.append("%-14s %-6s %s" % (p, "FAILED" if failing else "ok", ", ".join(parts)))
     return lines + (["not provided (their cases are skipped): %s" % " ".join(absent)] if absent else [])
 
 
-KERNEL_SKIP = "the kernel has no "     # how kernel.skip_reason begins
-
-
 def harness_lines(rows, each_error=True):
     """What the harness could not do, for the console: one line for the cases skipped for the kernel
     (how many, why), one per harness error (EACH_ERROR; else none: a class's member lines count them)."""
-    skipped = [r for r in rows if r["verdict"] == Verdict.SKIPPED and r["reason"].startswith(KERNEL_SKIP)]
+    skipped = [r for r in rows if r["verdict"] == Verdict.SKIPPED and r["reason"].startswith(kernel.SKIP_PREFIX)]
     lines = []
     if skipped:
-        why = sorted({r["reason"][len(KERNEL_SKIP):] for r in skipped})
+        why = sorted({r["reason"][len(kernel.SKIP_PREFIX):] for r in skipped})
         lines.append("%d case run%s skipped for the kernel: no %s (make doctor says more)" % (
             len(skipped), "s" * (len(skipped) != 1), "; no ".join(why)))
     if each_error:

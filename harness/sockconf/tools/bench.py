@@ -202,7 +202,7 @@ def main(argv=None):
     answer = kernel.current()
     print("kernel: %s; multicast forwarding (routed): %s" % (
         "absent: " + ", ".join(sorted(answer.absent)) if answer.absent else "every feature present",
-        answer.forwarding_text() or "none"))
+        answer.forwarding_text()))
     with ownership.owned_run() as rid:
         rows = bench_topologies(rid)
     with open(os.path.join(OUT, "topologies.csv"), "w", newline="") as f:
