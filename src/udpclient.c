@@ -69,14 +69,15 @@ int main(int argc, char *argv[])
         die_errno("UDP Client - sendto() error", EXIT_MINUS_ONE);
     printf("UDP Client - sendto() is OK!\n");
     printf("Waiting a reply from UDP server...\n");
-    memset(buffer, 0, sizeof(buffer));
+    /* The reply is read over the request, as in the listing: a shorter one
+     * is printed with what it leaves of the request, up to its NUL. */
     do
         rc = recvfrom(sd, buffer, sizeof(buffer), 0, (struct sockaddr *)&serveraddr, &serveraddrlen);
     while (rc < 0 && errno == EINTR);
     if (rc < 0)
         die_errno("UDP Client - recvfrom() error", EXIT_MINUS_ONE);
     printf("UDP client received the following: \"%.*s\" message\n",
-           text_length(buffer, (size_t)rc), buffer);
+           text_length(buffer, sizeof(buffer)), buffer);
     printf(" from port %d, address %s\n", ntohs(serveraddr.sin_port),
            inet_ntoa(serveraddr.sin_addr));
     close(sd);

@@ -41,6 +41,7 @@ from sockconf.hosts.netns import NETNS_DIR
 from sockconf import settings
 from sockconf.language import variants
 from sockconf.catalogue import PROGRAMS, WORKERS
+from sockconf.verdicts import SCOPES, scopes_up_to
 import sockconf.verbs  # noqa: F401  (registers the verbs that cases are checked against)
 from sockconf.language.cases import CaseErrors, load_all
 
@@ -390,9 +391,10 @@ def cmd_explore(args):
         args.shrink = explorer.SHRINK_SECONDS
     if args.shrink < 0:
         die("SHRINK=%g: seconds, 0 or more (0: no bound)" % args.shrink)
-    checks = tuple(args.checks.split(",")) if args.checks else explorer.CHECKS
-    if not checks or set(checks) - set(explorer.CHECKS):
-        die("CHECKS=%s: a comma-separated choice of %s" % (args.checks, ",".join(explorer.CHECKS)))
+    checks = args.checks or explorer.CHECKS
+    if checks not in SCOPES:
+        die("CHECKS=%s: one of %s (the widest scope explored; each takes in the narrower ones)" % (
+            args.checks, "|".join(SCOPES)))
     for signum in (signal.SIGTERM, signal.SIGINT):    # Ctrl-C too: the workers do not unwind, this process ends them
         signal.signal(signum, ownership.terminate_run)
     with ownership.owned_run() as rid:
@@ -400,7 +402,7 @@ def cmd_explore(args):
         os.environ.update(cfg.environ())
         print("sockconf explore: %s, %d %sscenarios each, seed %d, run %s: %s" % (
             "IMPL=" + args.impl if impl else "the reference against itself", args.examples,
-            "" if checks == explorer.CHECKS else "/".join(checks) + " ", args.seed, rid, " ".join(programs)), flush=True)
+            "/".join(scopes_up_to(checks)) + " ", args.seed, rid, " ".join(programs)), flush=True)
         outcomes = explorer.explore_all(cfg, programs, args.examples, args.seed,
                                         os.path.abspath(args.findings) if args.findings else explorer.FINDINGS, checks,
                                         os.path.abspath(args.database) if args.database else None,
@@ -486,8 +488,9 @@ def main():
     exp.add_argument("--examples", type=int, help="scenarios per program (default: explore/explorer.py DEFAULT_EXAMPLES)")
     exp.add_argument("--seed", type=int, default=1)
     exp.add_argument("--limits")
-    exp.add_argument("--checks", help="kinds of scenario, comma separated: tutorial (inside what the listings "
-                     "define), spec (inputs the tutorial never shows); default both")
+    exp.add_argument("--checks", help="the widest scope explored, each taking in the narrower: tutorial (what the "
+                     "captures show), listing (what the listings define; the default), spec (everything, this "
+                     "project's decisions too)")
     exp.add_argument("--database", help="Hypothesis' example database (default: one per IMPL under build/explore)")
     exp.add_argument("--shrink", type=float, default=None, metavar="SECONDS",
                      help="how long a difference is shrunk at most (default: explore/explorer.py SHRINK_SECONDS; 0: no bound)")

@@ -19,6 +19,11 @@ import enum
 SCOPES = ("tutorial", "listing", "spec")
 # The scopes whose failures fail a run of IMPL without STRICT=1 (a spec failure is a spec-fail then).
 COUNTED_SCOPES = ("tutorial", "listing")
+def scopes_up_to(widest):
+    """The scopes from the narrowest to WIDEST, which count at WIDEST (CHECKS=listing: tutorial and listing)."""
+    return SCOPES[:SCOPES.index(widest) + 1]
+
+
 SCOPE_MEANINGS = {"tutorial": "cases of what the tutorial's captures show",
                   "listing": "cases of what the listings' code defines where no capture shows it",
                   "spec": "cases of tests/SPEC.md's decisions, where the listings leave it undefined"}

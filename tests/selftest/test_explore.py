@@ -17,7 +17,9 @@ from sockconf.language.notation import decode_bytes
 from sockconf.hosts.netns import STATE_DIR
 from sockconf.paths import BUILD, REFERENCE, ROOT
 from sockconf.paths import SELF as SOCKCONF
-from sockconf.explore.spaces import SPACES
+from sockconf.explore.scenario import Scenario, concrete_case
+from sockconf.explore.spaces import OPEN_LINES, SPACES
+from sockconf.verdicts import scopes_up_to
 
 BUDGET = "3"          # scenarios per program: make check's fixed budget (make explore's default is 25)
 
@@ -28,7 +30,7 @@ def explore(*args, timeout=600):
 
 
 def test_the_reference_agrees_with_itself_on_every_program(tmp_path):
-    proc = explore("--findings", str(tmp_path))
+    proc = explore("--checks", "spec", "--findings", str(tmp_path))       # every scope: its decisions too
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count(": no difference") == len(SPACES), proc.stdout
     assert not os.listdir(tmp_path)
@@ -36,7 +38,7 @@ def test_the_reference_agrees_with_itself_on_every_program(tmp_path):
 
 def test_tests_alt_agrees_with_the_reference(tmp_path):
     alt = os.path.join(ROOT, "tests", "alt")
-    proc = explore("--impl", alt, "--findings", str(tmp_path))
+    proc = explore("--impl", alt, "--checks", "spec", "--findings", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     provided = [p for p in SPACES if os.path.exists(os.path.join(alt, p))]      # not the design servers
     assert provided and proc.stdout.count(": no difference") == len(provided), proc.stdout
@@ -61,7 +63,7 @@ def test_a_program_slow_to_start_agrees_when_it_is_still_running_at_its_ending(t
 
 
 def test_tutorial_scenarios_only_skip_the_situations_that_have_none_and_use_the_whole_budget(tmp_path):
-    # at 3 scenarios tcpserver's are an exchange, a cut and Ctrl-Z: the last two are spec only, so their
+    # at 3 scenarios tcpserver's are an exchange, a cut and Ctrl-Z: the last two are never tutorial, so their
     # shares go to the exchange, where the tutorial scenarios are: the whole budget is used
     proc = explore("--checks", "tutorial", "--programs", "tcpserver", "--findings", str(tmp_path))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
@@ -101,6 +103,46 @@ def test_no_echo_piece_follows_the_one_that_brings_back_what_comclient_sent(draw
     assert not sends_after_the_reader_is_served(drawn[2], len(typed)), drawn[2]      # as many as the line and its NUL
 
 
+def test_a_scope_explored_takes_in_the_narrower_ones():
+    assert scopes_up_to("tutorial") == ("tutorial",)
+    assert scopes_up_to("listing") == ("tutorial", "listing")
+    assert scopes_up_to("spec") == ("tutorial", "listing", "spec")
+
+
+@EXPLORED
+@given(SPACES["comclient"]("exchange"))
+def test_comclient_is_inside_its_listing_only_on_the_servers_host_with_its_echo_in_one_piece(drawn):
+    """The listing connects to INADDR_ANY (its own host) and takes the echo with one recv()."""
+    checks, _, steps = drawn[:3]
+    if checks != "spec":
+        assert steps[1].startswith("cli  start a comclient"), steps
+        assert sum(step.startswith("srv  send ") for step in steps) <= 1, steps
+
+
+@EXPLORED
+@given(SPACES["iserver"]("exchange"))
+def test_iserver_prints_only_messages_with_a_nul_inside_its_scope_and_a_closer_is_never_tutorial(drawn):
+    """One recv() of up to 100 bytes into an uninitialised buffer, printed with %s; a client that closes
+    without a word takes the listing's error branch, which no capture shows."""
+    checks, _, steps = drawn[:3]
+    sent = [sent_by(step) for step in steps if " send " in step]
+    if checks != "spec":
+        assert all(b"\0" in data[:100] for data in sent), steps
+    if any(step.endswith(" close") for step in steps):
+        assert checks != "tutorial", steps
+
+
+def test_a_listing_scenario_leaves_open_the_rest_of_a_line_its_listing_leaves_undefined():
+    """In a listing scenario a line OPEN_LINES names is compared up to there; in a spec one, whole."""
+    output = {"srv": "Iteration: #1\nIserver - recv() error: Success\n"}
+    for checks, expected in (("listing", "Iserver - recv() error: %{any}\n"),
+                             ("spec", "Iserver - recv() error: Success\n")):
+        scenario = Scenario("iserver", checks, "t", ("srv  start a iserver",), "pair",
+                            OPEN_LINES["iserver"] if checks == "listing" else ())
+        case = concrete_case(scenario, [], output)
+        assert case.endswith("[transcript srv]\nIteration: #1\n" + expected), case
+
+
 def test_shrinking_stops_at_its_bound_and_the_finding_is_written(tmp_path):
     """A wrong iserver (its echo cut at the first NUL: the first scenario shows it) with SHRINK=0.001: the
     search says when it found the difference and started shrinking, stops at once, and the smallest confirmed
@@ -136,7 +178,7 @@ def test_bad_input_is_one_line_and_exit_2():
     for args, message in ((["--programs", "nosuch"], "no scenario space for nosuch"),
                           (["--impl", "/nonexistent"], "IMPL=/nonexistent: no such directory"),
                           (["--examples", "0"], "at least 1 scenario per program"),
-                          (["--checks", "tutorial,nope"], "CHECKS=tutorial,nope: a comma-separated choice"),
+                          (["--checks", "tutorial,spec"], "CHECKS=tutorial,spec: one of tutorial|listing|spec"),
                           (["--shrink", "-1"], "SHRINK=-1: seconds, 0 or more")):
         proc = subprocess.run(SOCKCONF + ["explore"] + args, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and message in proc.stderr, (args, proc.stdout, proc.stderr)

@@ -63,12 +63,13 @@ MAY_IMPORT = {
     "run": {"paths", "language", "hosts"},
     "verbs": {"paths", "catalogue", "language", "hosts", "run"},
     "reports": {"paths", "catalogue", "verdicts", "language", "hosts", "run"},
-    "explore": {"paths", "language", "hosts", "run", "verbs", "reports"},
+    "explore": {"paths", "verdicts", "language", "hosts", "run", "verbs", "reports"},
     "grading": {"paths", "catalogue", "verdicts", "language", "verbs", "reports"},
     "plugin": {"paths", "catalogue", "verdicts", "language", "hosts", "settings", "run", "verbs", "reports"},
     "tools": {"paths", "catalogue", "verdicts", "language", "hosts", "settings", "run", "verbs", "reports",
               "grading"},
-    "cli": {"paths", "catalogue", "language", "hosts", "settings", "verbs", "reports", "explore", "grading", "tools"},
+    "cli": {"paths", "catalogue", "verdicts", "language", "hosts", "settings", "verbs", "reports", "explore", "grading",
+            "tools"},
     "__main__": {"paths", "cli"},
 }
 

@@ -26,11 +26,12 @@ from sockconf.language.cases import CaseErrors, parse_case
 from sockconf.paths import BUILD, ROOT
 from sockconf.reports.results import program_hashes
 from sockconf.run.once import run_case
+from sockconf.verdicts import scopes_up_to
 
 OUT = os.path.join(BUILD, "explore")
 FINDINGS = os.path.join(OUT, "findings")
 DEFAULT_EXAMPLES = 25
-CHECKS = ("tutorial", "spec")   # every scenario; CHECKS=tutorial: only those inside what the listings define
+CHECKS = "listing"       # the widest scope explored (verdicts.SCOPES, cumulative): CHECKS=tutorial|listing|spec
 OUTSIDE_MIN = 5           # scenarios the reference may fail to repeat before the search stops
 SHRINK_SECONDS = 60.0     # a difference is shrunk this long at most (SHRINK=; 0: as long as Hypothesis goes on)
 PROGRESS_EVERY = 10.0     # seconds between a program's progress lines on a terminal
@@ -92,7 +93,8 @@ class Explorer:
         self.cfg, self.worker, self.seed, self.findings = cfg, worker, seed_value, findings
         self.shrink_seconds = shrink_seconds
         self.progress = progress      # progress lines (a terminal's): Progress
-        self.checks = checks      # the kinds of scenario explored: tutorial, spec
+        self.checks = checks      # the widest scope explored: its scenarios and every narrower scope's
+        self.scopes = scopes_up_to(checks)
         self.database = database or default_database(cfg.impl)
         self.reference_hash = "".join("%s=%s;" % kv for kv in sorted(program_hashes(cfg.ref).items()))
         # the run's own: removed with the run, also when a signal ends it before close()
@@ -152,7 +154,7 @@ class Explorer:
         """Search PROGRAM's space one situation at a time, each with its share of EXAMPLES
         (spaces.shares), the exchange first (where the tutorial scenarios are, so a tutorial difference
         is not hidden behind a spec one), until a difference is found.  What a pass leaves unused (a
-        situation with no scenario of the kinds explored, CHECKS=tutorial; a small space Hypothesis
+        situation with no scenario in the scopes explored, CHECKS=tutorial; a small space Hypothesis
         exhausts) is shared again over the situations that yielded scenarios, with another seed."""
         outcome = Outcome(program)
         self.said = Progress(program, self.progress)
@@ -194,8 +196,9 @@ class Explorer:
             else:
                 self.said.say("%d scenarios, situation %s" % (outcome.scenarios, situation))
             checks, title, steps, topology = drawn
-            assume(checks in self.checks)
-            scenario = Scenario(program, checks, title, tuple(steps), topology)
+            assume(checks in self.scopes)
+            scenario = Scenario(program, checks, title, tuple(steps), topology,
+                                spaces.OPEN_LINES.get(program, ()) if checks == "listing" else ())
             assume(outcome.outside <= outside_limit)            # past it: no more runs, the search ends
             concrete = self.reference(scenario)
             if concrete is None:
@@ -221,7 +224,7 @@ class Explorer:
         try:
             check()
         except Unsatisfiable:
-            pass        # the situation has no scenario of the kinds explored (CHECKS=tutorial: a port taken)
+            pass        # the situation has no scenario in the scopes explored (CHECKS=tutorial: a port taken)
         except Difference as found:
             outcome.difference = as_record(found)
         except ShrinkBound:
@@ -282,7 +285,7 @@ def finding_text(program, seed_value, impl, findings, title, concrete, checks=CH
     """The case file of a difference: the reference's case with what found it and how to rerun it on top."""
     name = finding_name(program, seed_value)
     impl_arg = " IMPL=%s" % os.path.relpath(impl, ROOT) if impl else ""
-    search_arg = impl_arg + ("" if tuple(checks) == CHECKS else " CHECKS=%s" % ",".join(checks))
+    search_arg = impl_arg + ("" if checks == CHECKS else " CHECKS=%s" % checks)
     comments = ["Found by make explore (seed %d): the reference does this, %s does not." % (
                     seed_value, os.path.relpath(impl, ROOT) if impl else "the reference"),
                 "Scenario: %s" % title,
@@ -321,7 +324,7 @@ def explore_one(cfg, program, examples, seed_value, worker, findings, checks, da
 
 def explore_all(cfg, programs, examples, seed_value, findings=FINDINGS, checks=CHECKS, database=None,
                 shrink_seconds=SHRINK_SECONDS, progress=False):
-    """Explore PROGRAMS at once (a process each: they mostly wait), only scenarios of the kinds CHECKS,
+    """Explore PROGRAMS at once (a process each: they mostly wait), only scenarios of scope CHECKS or narrower,
     with Hypothesis' examples in DATABASE (default: IMPL's own), each difference shrunk SHRINK_SECONDS at
     most, with PROGRESS lines; their Outcomes in order."""
     with concurrent.futures.ProcessPoolExecutor(max_workers=len(programs)) as pool:

@@ -10,20 +10,21 @@ import os
 from dataclasses import dataclass
 
 from sockconf.hosts.sockopts import ephemeral_ports
-from sockconf.language.notation import mark_line, quote
+from sockconf.language.notation import mark_line, open_line, quote
 from sockconf.verbs.observe import QUIET_DEFAULT     # the observation verbs' default window
 
 TIME_TOLERANCE = 1.0   # seconds: when a timed ending may differ from the reference's (a 15 s timeout is not one of 13.5)
-CASE_FORMAT = 2        # how concrete_case() writes what the reference did: a new one is not read from an old cache
+CASE_FORMAT = 3        # how concrete_case() writes what the reference did: a new one is not read from an old cache
 
 
 @dataclass(frozen=True)
 class Scenario:
     program: str          # the program the scenario explores
-    checks: str           # tutorial: inside what the listings define; spec: inputs the tutorial never shows
+    checks: str           # its scope (verdicts.SCOPES): what the captures show, what the listing defines, or spec
     title: str
     steps: tuple          # step lines of the case language; observation verbs where the reference is watched
     topology: str = "pair"
+    open_lines: tuple = ()   # the beginnings of transcript lines whose rest the listing leaves undefined
 
     def header(self, title):
         return ("title    %s\nchecks   %s\npassage  make explore: %s (tests/SPEC.md \"Explored\")\n"
@@ -35,7 +36,8 @@ class Scenario:
 
     def key(self, reference_hash):
         """The cache key of what the reference does in it."""
-        return hashlib.sha256(("%d;%s%s" % (CASE_FORMAT, self.text(), reference_hash)).encode()).hexdigest()[:24]
+        return hashlib.sha256(("%d;%s%s;%s" % (CASE_FORMAT, self.text(), reference_hash, "|".join(self.open_lines))
+                               ).encode()).hexdigest()[:24]
 
 
 def source(address, port):
@@ -93,15 +95,22 @@ def concrete_steps(observation):
     raise ValueError("unknown observation %r" % kind)
 
 
-def transcript(output):
+def transcript(output, open_lines=()):
     """A program's output as a [transcript] body, or None when the case
     notation cannot say it exactly (a line ending without a newline, or
-    trailing empty lines)."""
+    trailing empty lines).  A line that begins with one of OPEN_LINES is
+    checked up to there, its rest open."""
     if output == "":
         return ""
     if not output.endswith("\n") or output.endswith("\n\n"):
         return None
-    return "".join(mark_line(line) + "\n" for line in output[:-1].split("\n"))
+    return "".join(written_line(line, open_lines) + "\n" for line in output[:-1].split("\n"))
+
+
+def written_line(line, open_lines):
+    """LINE as a transcript writes it: open after the first of OPEN_LINES it begins with, if any."""
+    prefix = next((p for p in open_lines if line.startswith(p)), None)
+    return mark_line(line) if prefix is None else open_line(prefix)
 
 
 def concrete_case(scenario, observations, outputs, title=None, comments=()):
@@ -116,7 +125,7 @@ def concrete_case(scenario, observations, outputs, title=None, comments=()):
         steps += concrete_steps(observed) if observed else [step]
     sections = []
     for actor, output in sorted(outputs.items()):
-        body = transcript(output)
+        body = transcript(output, scenario.open_lines)
         if body is None:
             return None
         sections.append("\n[transcript %s]\n%s" % (actor, body))

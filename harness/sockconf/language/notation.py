@@ -121,6 +121,11 @@ def decode_transcript(text):
     return "".join(out)
 
 
+def open_line(prefix):
+    """A transcript line that begins with PREFIX and whose rest is open (OPEN_PART), as a case file writes it."""
+    return mark_line(prefix + ".")[:-1] + OPEN_PART
+
+
 def mark_line(line):
     """A transcript line as a case file writes it, so it can be pasted back."""
     body = line.rstrip(" ")
