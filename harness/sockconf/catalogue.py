@@ -11,3 +11,9 @@ WORKERS = {"spawnserver": "spawnworker", "sendmsgserver": "recvmsgworker", "acce
 CLIENT_SERVER = (("tcpclient", "tcpserver"), ("udpclient", "udpserver"), ("comclient", "iserver"),
                  ("comclient", "spawnserver"), ("comclient", "sendmsgserver"), ("comclient", "acceptserver"),
                  ("mcastclient", "mcastserver"))
+# The port each program listens on, or sends to (a client: its server's), as the listings define them
+# (tests/SPEC.md "Ports, buffers and bytes"); the design servers take iserver's.
+PORTS = {"select": 2020, "tcpserver": 3111, "tcpclient": 3111, "udpserver": 3333, "udpclient": 3333,
+         "iserver": 12345, "comclient": 12345, "mcastserver": 4321, "mcastclient": 4321,
+         "spawnserver": 12345, "sendmsgserver": 12345, "acceptserver": 12345}
+GROUP = "226.1.1.1"    # the multicast group of mcastserver and mcastclient

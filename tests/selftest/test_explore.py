@@ -132,6 +132,25 @@ def test_iserver_prints_only_messages_with_a_nul_inside_its_scope_and_a_closer_i
         assert checks != "tutorial", steps
 
 
+def test_a_space_refuses_a_situation_without_a_builder_and_a_builder_without_a_share():
+    from sockconf.explore.spaces.common import Space
+    exchange = SPACES["tcpserver"]("exchange")
+    with pytest.raises(ValueError, match="situation cutt has no builder; builder cut has no share"):
+        Space("tcpserver", "pair", (("exchange", 2), ("cutt", 1)), {"exchange": exchange, "cut": exchange})
+    with pytest.raises(ValueError, match="its first situation is cut, not the exchange"):
+        Space("tcpserver", "pair", (("cut", 1), ("exchange", 1)), {"exchange": exchange, "cut": exchange})
+
+
+def test_a_situation_misspelt_alike_in_its_share_and_its_builder_refuses():
+    from sockconf.explore.spaces import TABLES, check_known
+    from sockconf.explore.spaces.common import Space
+    check_known(TABLES)
+    exchange = SPACES["tcpserver"]("exchange")
+    misspelt = Space("tcpserver", "pair", (("exchange", 2), ("cutt", 1)), {"exchange": exchange, "cutt": exchange})
+    with pytest.raises(ValueError, match="situations no one knows: cutt"):
+        check_known(dict(TABLES, tcpserver=misspelt))
+
+
 def test_a_listing_scenario_leaves_open_the_rest_of_a_line_its_listing_leaves_undefined():
     """In a listing scenario a line OPEN_LINES names is compared up to there; in a spec one, whole."""
     output = {"srv": "Iteration: #1\nIserver - recv() error: Success\n"}
@@ -151,7 +170,7 @@ def test_shrinking_stops_at_its_bound_and_the_finding_is_written(tmp_path):
     impl = tmp_path / "impl"
     impl.mkdir()
     mutant_program("iserver-echo-strlen", str(impl))
-    proc = explore("--impl", str(impl), "--programs", "iserver", "--shrink", "0.001",
+    proc = explore("--impl", str(impl), "--programs", "iserver", "--shrink", "0.001", "--checks", "spec",
                    "--findings", str(tmp_path / "findings"))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert re.search(r"iserver .* a (tutorial|spec) difference in situation \w+ after \d+ scenarios; "

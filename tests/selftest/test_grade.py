@@ -242,9 +242,10 @@ EXPLORE_SEED, EXPLORE_BUDGET = "1", "12"    # iserver-echo-strlen's difference c
 
 @pytest.mark.slow
 def test_grade_with_exploration_records_each_program_and_keeps_the_finding(tmp_path):
-    """EXPLORE= adds one record per program explored: the mutant's iserver is
-    a spec-fail (a spec scenario: 100 bytes without a NUL, of which it echoes what strlen() counts) with its
-    case file under impl/NAME/findings, the reference's iserver a pass; the document still follows its
+    """EXPLORE= adds one record per program explored, at scope listing and narrower: the mutant's iserver
+    is a fail (a scenario inside the listing: a message with a NUL before its end, of which it echoes what
+    strlen() counts, where the listing echoes what recv() returned) with its case file under
+    impl/NAME/findings, the reference's iserver a pass; the document still follows its
     schema.  (The mutant's difference is found at once and shrinks in a few runs: iserver-buffer-1024's,
     found in the third scenario, took 80 s to shrink.)"""
     subs = tmp_path / "subs"
@@ -266,7 +267,7 @@ def test_grade_with_exploration_records_each_program_and_keeps_the_finding(tmp_p
     assert sorted(explored) == ["mutant", "reference"], explored
     assert explored["reference"]["verdict"] == "pass" and explored["reference"]["case"] == "explore-iserver"
     found = explored["mutant"]
-    assert found["verdict"] == "spec-fail" and found["checks"] == "spec", found
+    assert found["verdict"] == "fail" and found["checks"] in ("tutorial", "listing"), found
     findings = os.listdir(out / "impl" / "mutant" / "findings")
     assert findings == ["explore-iserver-seed%s.case" % EXPLORE_SEED] and findings[0] in found["reason"], (findings, found)
     finding_fails_the_mutant_and_passes_the_reference(out / "impl" / "mutant" / "findings", subs / "mutant")

@@ -63,7 +63,7 @@ MAY_IMPORT = {
     "run": {"paths", "language", "hosts"},
     "verbs": {"paths", "catalogue", "language", "hosts", "run"},
     "reports": {"paths", "catalogue", "verdicts", "language", "hosts", "run"},
-    "explore": {"paths", "verdicts", "language", "hosts", "run", "verbs", "reports"},
+    "explore": {"paths", "catalogue", "verdicts", "language", "hosts", "run", "verbs", "reports"},
     "grading": {"paths", "catalogue", "verdicts", "language", "verbs", "reports"},
     "plugin": {"paths", "catalogue", "verdicts", "language", "hosts", "settings", "run", "verbs", "reports"},
     "tools": {"paths", "catalogue", "verdicts", "language", "hosts", "settings", "run", "verbs", "reports",

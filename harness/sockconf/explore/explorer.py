@@ -1,5 +1,5 @@
 """The search: for each program, Hypothesis draws scenarios from its space
-(spaces.py), the reference's behaviour in each is written as a checking case
+(spaces/), the reference's behaviour in each is written as a checking case
 (scenario.py, cached by scenario and reference build), and that case runs on
 the implementation.  A difference is shrunk by Hypothesis to a minimal
 scenario and written as a case file that `make conformance CASES=` runs as

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sockconf.hosts.sockopts import ephemeral_ports
 from sockconf.language.notation import mark_line, open_line, quote
+from sockconf.language.steps import step_line as step
 from sockconf.verbs.observe import QUIET_DEFAULT     # the observation verbs' default window
 
 TIME_TOLERANCE = 1.0   # seconds: when a timed ending may differ from the reference's (a 15 s timeout is not one of 13.5)
@@ -48,9 +49,9 @@ def source(address, port):
 def datagram_step(actor, datagram):
     """The step that checks one datagram: its bytes and source; sent to a group, its IP TTL too."""
     if datagram["dst"] is not None and 224 <= int(datagram["dst"].split(".")[0]) <= 239:
-        return "%s  mcast-recv %s src=%s ttl=%d" % (actor, quote(datagram["data"]), source(*datagram["src"]),
-                                                  datagram["ttl"])
-    return "%s  udp-recv %s src=%s" % (actor, quote(datagram["data"]), source(*datagram["src"]))
+        return step(actor, "mcast-recv %s src=%s ttl=%d" % (quote(datagram["data"]), source(*datagram["src"]),
+                                                           datagram["ttl"]))
+    return step(actor, "udp-recv %s src=%s" % (quote(datagram["data"]), source(*datagram["src"])))
 
 
 def blocked_in_steps(actor, observation):
@@ -58,40 +59,40 @@ def blocked_in_steps(actor, observation):
     if observation["call"] is None:
         return []
     size = "" if observation["size"] is None else " size=%d" % observation["size"]
-    return ["%s  blocked-in %s%s" % (actor, observation["call"], size)]
+    return [step(actor, "blocked-in %s%s" % (observation["call"], size))]
 
 
 def concrete_steps(observation):
     """The checking steps that say what one observation step saw."""
     kind, actor = observation["kind"], observation["actor"]
     if kind == "take":
-        out = ["%s  recv %s" % (actor, quote(observation["data"]))] if observation["data"] else []
+        out = [step(actor, "recv %s" % quote(observation["data"]))] if observation["data"] else []
         ending = {"eof": "recv-eof", "reset": "recv-reset",
                   "open": "recv-nothing for=%g" % observation["quiet"]}[observation["ending"]]
-        return out + ["%s  %s" % (actor, ending)]
+        return out + [step(actor, ending)]
     if kind == "take-datagrams":
         out = [datagram_step(actor, d) for d in observation["datagrams"]]
-        return out + ["%s  udp-nothing for=%g" % (actor, observation["quiet"])]
+        return out + [step(actor, "udp-nothing for=%g" % observation["quiet"])]
     if kind == "waiting":
         return blocked_in_steps(actor, observation)
     if kind == "sockets":
         out = []
         for seen in observation["sockets"]:
             picked = seen["port"] in ephemeral_ports()      # by the kernel: another number each run, written 0
-            out += ["net  backlog %s %d %d" % (observation["host"], seen["port"], n)
+            out += [step("net", "backlog %s %d %d" % (observation["host"], seen["port"], n))
                     for n in seen.get("backlogs", ()) if not picked]
-            out += ["%s  sockopt %s %d %s %d" % (actor, seen["protocol"], 0 if picked else seen["port"], name, value)
+            out += [step(actor, "sockopt %s %d %s %d" % (seen["protocol"], 0 if picked else seen["port"], name, value))
                     for name, value in sorted(seen["options"].items())]
         return out
     if kind == "processes":
-        return ["%s  tree %d" % (actor, observation["count"])]
+        return [step(actor, "tree %d" % observation["count"])]
     if kind == "ending":
         if observation["status"] is None:      # settled in a call first: what it printed is all there when killed
-            return ["%s  running for=%g" % (actor, observation["wait"])] + blocked_in_steps(actor, observation) + [
-                "%s  signal KILL" % actor, "%s  exit -9" % actor]
+            return [step(actor, "running for=%g" % observation["wait"])] + blocked_in_steps(actor, observation) + [
+                step(actor, "signal KILL"), step(actor, "exit -9")]
         timed = "" if observation.get("after") is None else " at=%.1f+-%g from=%s" % (
             observation["after"], TIME_TOLERANCE, observation["since"])
-        return ["%s  exit %d%s" % (actor, observation["status"], timed)]
+        return [step(actor, "exit %d%s" % (observation["status"], timed))]
     raise ValueError("unknown observation %r" % kind)
 
 

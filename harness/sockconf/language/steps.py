@@ -28,6 +28,15 @@ class Step:
         return "%s:%d" % (case.relpath, self.lineno)
 
 
+ACTOR_COLUMN = 5      # the width an actor's column takes at least, its blanks included
+
+
+def step_line(actor, text):
+    """A step as a case file writes it: ACTOR, then TEXT (the verb and its arguments) from the sixth
+    column, or two blanks after a longer actor."""
+    return actor.ljust(max(len(actor) + 2, ACTOR_COLUMN)) + text
+
+
 def strip_comment(line):
     """LINE without its comment: a # at the start or after a blank, outside quotes."""
     quoted = escaped = False

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 
+from sockconf.catalogue import PORTS
 from sockconf.hosts import netns
 from sockconf.hosts import procfs
 from sockconf.language.topofile import parse_spec
@@ -27,6 +28,7 @@ from sockconf.paths import ROOT
 BIN = os.path.join(ROOT, "build", "bin")
 TOOLS = os.path.join(ROOT, "build", "bench", "bin")
 OUT = os.path.join(ROOT, "build", "bench")
+PORT = PORTS["iserver"]     # every design listens where iserver does
 CLIENTS = (1, 4, 16)
 LINKS = {"bare": 0, "slow1ms": 1000}
 REPS = 3
@@ -37,19 +39,19 @@ DESIGNS = {
     "spawn": [os.path.join(BIN, "spawnserver")],
     "sendmsg": [os.path.join(BIN, "sendmsgserver"), str(WORKERS)],
     "accept": [os.path.join(BIN, "acceptserver"), str(WORKERS)],
-    "socat": ["socat", "TCP-LISTEN:12345,fork,reuseaddr,backlog=128", "EXEC:cat"],
-    "ceiling": [os.path.join(TOOLS, "ceiling"), "12345", str(os.cpu_count() or 2)],
+    "socat": ["socat", "TCP-LISTEN:%d,fork,reuseaddr,backlog=128" % PORT, "EXEC:cat"],
+    "ceiling": [os.path.join(TOOLS, "ceiling"), str(PORT), str(os.cpu_count() or 2)],
 }
 
 
 def wait_listening(proc, timeout=5.0):
-    """Poll the server's /proc/PID/net/tcp for a LISTEN socket on 12345."""
+    """Poll the server's /proc/PID/net/tcp for a LISTEN socket on PORT."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("server exited with %s" % proc.returncode)
         try:
-            if any(s.local_port == 12345 and s.state == "LISTEN"
+            if any(s.local_port == PORT and s.state == "LISTEN"
                    for s in procfs.tcp_sockets("/proc/%d/net/tcp" % proc.pid)):
                 return
         except OSError:
@@ -60,7 +62,7 @@ def wait_listening(proc, timeout=5.0):
 
 def measure(topo, clients, delay_us):
     out = subprocess.run(["ip", "netns", "exec", topo.ns("b"), os.path.join(TOOLS, "loadgen"),
-                          topo.address("a"), "12345", str(clients), str(SECONDS), str(delay_us)],
+                          topo.address("a"), str(PORT), str(clients), str(SECONDS), str(delay_us)],
                          capture_output=True, text=True, timeout=SECONDS + 30).stdout
     fields = dict(kv.split("=") for kv in out.split())
     return float(fields["cps"]), int(fields["errors"])
