@@ -1,5 +1,5 @@
-"""The settings of a run, held once.  cli.py makes them from its
-options and passes them to pytest (and its xdist workers) through the
+"""The settings of a run, held once.  The commands (commands/run.py) make
+them from their options and a class file (class_members()), and pass them to pytest (and its xdist workers) through the
 environment; everything else reads them with current().
 
   SOCKCONF_IMPL       folder of the programs under test (unset: the reference)
@@ -21,11 +21,15 @@ environment; everything else reads them with current().
 import functools
 import json
 import os
+import re
 from dataclasses import dataclass, field, replace
 
+from sockconf.catalogue import PROGRAMS
 from sockconf.hosts.sandbox import parse_limits
-
 from sockconf.paths import ROOT
+from sockconf.usage import die
+
+LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")     # a label names files under build/
 
 
 @dataclass
@@ -93,3 +97,51 @@ def members():
     if not text:
         return (current(),)
     return tuple(replace(current(), **{k: m[k] for k in CLASS_FIELDS}) for m in json.loads(text))
+
+
+def programs_in(folder, setting):
+    """The programs FOLDER holds; a FOLDER that is not there or holds none of them ends the command
+    (SETTING=FOLDER: IMPL or REF)."""
+    if not os.path.isdir(folder):
+        die("%s=%s: no such directory" % (setting, folder))
+    present = [p for p in PROGRAMS if os.path.exists(os.path.join(folder, p))]
+    if not present:
+        die("%s=%s holds none of the programs (%s)" % (setting, folder, " ".join(PROGRAMS)))
+    return present
+
+
+def class_members(path):
+    """The members of the class file PATH: a JSON list of {"label": NAME}, each optionally with "impl": FOLDER
+    (without it, the reference), "ref": FOLDER (its pairs' other program), "case": 'PATTERN ...' (make grade
+    and make interop write it), "strict": true and "limits": TEXT (its own, over the class's; make check's
+    suites); every folder must hold programs, every label be new.  A bad file ends the command."""
+    try:
+        with open(path) as f:
+            members = [class_member(e) for e in json.load(f)]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        die("--class %s: expected a JSON list of {\"label\"[, \"impl\", \"ref\", \"case\", \"strict\", \"limits\"]}: %s"
+            % (path, exc))
+    labels = [m.label for m in members]
+    if not members or len(set(labels)) != len(labels) or not all(LABEL_RE.match(label) for label in labels):
+        die("--class %s: one member or more, each with its own label of letters, digits, . _ -" % path)
+    for member in members:
+        if member.impl:
+            programs_in(member.impl, "IMPL")
+        if member.ref:
+            programs_in(member.ref, "REF")
+    return members
+
+
+def class_member(entry):
+    """The settings of one class file ENTRY (a dict); raises ValueError or TypeError on a bad one."""
+    if not isinstance(entry.get("strict", False), bool):
+        raise TypeError("%s: strict is true or false, not %r" % (entry["label"], entry["strict"]))
+    limits_text = entry.get("limits") or ""
+    try:
+        parse_limits(limits_text)
+    except ValueError as exc:
+        raise ValueError("%s: limits %s: %s" % (entry["label"], limits_text, exc))
+    return Settings(impl=os.path.abspath(entry["impl"]) if entry.get("impl") else None,
+                    label=entry["label"], ref=os.path.abspath(entry["ref"]) if entry.get("ref") else None,
+                    cases=(entry.get("case") or "").split(), strict=entry.get("strict", False),
+                    limits_text=limits_text)

@@ -3,6 +3,7 @@ run, the hosts, the verbs or the reports, whether read in its files or
 seen at run time; and no module reaches into pytest's or xdist's private
 parts."""
 import ast
+import re
 import os
 import subprocess
 import sys
@@ -56,20 +57,22 @@ def test_the_case_language_loads_no_run_and_no_hosts():
 MAY_IMPORT = {
     "paths": set(),
     "verdicts": set(),
+    "usage": set(),
     "catalogue": {"paths"},
     "language": {"paths", "catalogue", "verdicts"},
     "hosts": {"paths", "language"},
-    "settings": {"paths", "hosts"},
+    "settings": {"paths", "catalogue", "usage", "hosts"},
     "run": {"paths", "language", "hosts"},
     "verbs": {"paths", "catalogue", "language", "hosts", "run"},
     "reports": {"paths", "catalogue", "verdicts", "language", "hosts", "run"},
     "explore": {"paths", "catalogue", "verdicts", "language", "hosts", "run", "verbs", "reports"},
-    "grading": {"paths", "catalogue", "verdicts", "language", "verbs", "reports"},
+    "grading": {"paths", "catalogue", "verdicts", "usage", "language", "verbs", "reports"},
     "plugin": {"paths", "catalogue", "verdicts", "language", "hosts", "settings", "run", "verbs", "reports"},
-    "tools": {"paths", "catalogue", "verdicts", "language", "hosts", "settings", "run", "verbs", "reports",
+    "tools": {"paths", "catalogue", "verdicts", "usage", "language", "hosts", "settings", "run", "verbs", "reports",
               "grading"},
-    "cli": {"paths", "catalogue", "verdicts", "language", "hosts", "settings", "verbs", "reports", "explore", "grading",
-            "tools"},
+    "commands": {"paths", "catalogue", "verdicts", "usage", "language", "hosts", "settings", "run", "verbs",
+                 "reports", "explore", "grading", "tools"},
+    "cli": {"paths", "usage", "hosts", "commands"},
     "__main__": {"paths", "cli"},
 }
 
@@ -173,3 +176,55 @@ def test_a_program_is_known_everywhere_it_must_be():
     started = {p for case in load_all() for p in case.programs()}
     assert set(PROGRAMS) <= started, "programs no case starts: %s" % sorted(set(PROGRAMS) - started)
     assert {p for pair in CLIENT_SERVER for p in pair} <= set(PROGRAMS)
+
+
+README = os.path.join(HARNESS, "..", "README.md")
+
+
+def section(text, heading):
+    """The part of TEXT under the Markdown heading HEADING, up to the next heading of its level."""
+    start = text.index("\n" + heading + "\n")
+    level = heading.split(" ")[0]
+    rest = text[start + len(heading) + 2:]
+    end = rest.find("\n" + level + " ")
+    return rest if end < 0 else rest[:end]
+
+
+def mapped_modules(map_text):
+    """The module paths the README's map names: `folder/x.py`, and `y.py` after it in the same row for
+    folder/y.py; `folder/` for every module of that folder."""
+    named = set()
+    for row in map_text.split("\n"):
+        folder = ""
+        for token in re.findall(r"`([^`]+)`", row.split("|")[1] if row.startswith("|") else ""):
+            if "/" in token:
+                folder = token.rsplit("/", 1)[0] + "/"
+                named.add(token)
+            else:
+                named.add(folder + token)
+    return named
+
+
+def test_the_readme_map_names_every_module_of_the_harness():
+    """Every module of harness/sockconf is in the README's map "The harness, module by module" (a
+    package's __init__.py apart: its docstring maps the package)."""
+    with open(README) as f:
+        named = mapped_modules(section(f.read(), "## The harness, module by module"))
+    missing = []
+    for path in modules(""):
+        relative = os.path.relpath(path, PACKAGE)
+        folder = os.path.dirname(relative)
+        if os.path.basename(relative) == "__init__.py":
+            continue
+        if relative not in named and not any(folder + "/" == n or (folder + "/").startswith(n) and n.endswith("/")
+                                             for n in named if folder):
+            missing.append(relative)
+    assert not missing, "the README's module map misses: %s" % " ".join(missing)
+
+
+def test_the_readme_names_every_subcommand():
+    """The README's line `python3 -m sockconf run|list|...` names exactly the commands there are."""
+    from sockconf.commands import all_commands
+    with open(README) as f:
+        listed = re.search(r"python3 -m sockconf ((?:[a-z-]+\|)+[a-z-]+)`", f.read()).group(1).split("|")
+    assert sorted(listed) == sorted(c.name for c in all_commands()), listed

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from sockconf.hosts.sockopts import ephemeral_ports
 from sockconf.language.notation import mark_line, open_line, quote
 from sockconf.language.steps import step_line as step
-from sockconf.verbs.observe import QUIET_DEFAULT     # the observation verbs' default window
 
 TIME_TOLERANCE = 1.0   # seconds: when a timed ending may differ from the reference's (a 15 s timeout is not one of 13.5)
 CASE_FORMAT = 3        # how concrete_case() writes what the reference did: a new one is not read from an old cache
@@ -121,9 +120,9 @@ def concrete_case(scenario, observations, outputs, title=None, comments=()):
     by_line = {o["line"]: o for o in observations}
     first_step_line = scenario.text().split("\n").index("[steps]") + 2     # 1-based
     steps = []
-    for i, step in enumerate(scenario.steps):
+    for i, written in enumerate(scenario.steps):
         observed = by_line.get(first_step_line + i)
-        steps += concrete_steps(observed) if observed else [step]
+        steps += concrete_steps(observed) if observed else [written]
     sections = []
     for actor, output in sorted(outputs.items()):
         body = transcript(output, scenario.open_lines)

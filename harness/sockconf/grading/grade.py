@@ -14,16 +14,16 @@ case explore-PROGRAM, variant explore; a difference is a fail (tutorial
 scenario) or a spec-fail, its shrunk case file under impl/NAME/findings/.
   python3 -m sockconf grade merge --out DIR SHARD_DIR...
 """
-import argparse
 import concurrent.futures
+import functools
 import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 
 from sockconf.paths import REPORTS, ROOT, SELF
+from sockconf import usage
 from sockconf.verdicts import COUNTED_SCOPES, Verdict
 
 from sockconf.grading import pool
@@ -35,12 +35,8 @@ from sockconf.language.cases import CaseErrors, load_all
 from sockconf.language.variants import selected, variant_id
 
 OUT = os.path.join(ROOT, "build", "grade")
+die = functools.partial(usage.die, command="grade")
 EXPLORE_BOUND = 900.0          # seconds one submission's exploration may take
-
-
-def die(message, status=2, command="grade"):
-    print("%s: %s" % (command, message), file=sys.stderr)
-    sys.exit(status)
 
 
 def submissions(directory, command="grade"):
@@ -233,24 +229,3 @@ def cmd_merge(args):
                                   key=lambda r: (r["implementation"], r["case"], r["variant"])), None)
     write_outputs(doc, out_dir, rules)
     print("grade: merged %d shares, %d implementations -> %s" % (len(docs), len(names), os.path.relpath(out_dir)))
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="sockconf grade")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    run = sub.add_parser("run")
-    run.add_argument("submissions")
-    run.add_argument("--jobs", type=int, help="cases at once (the class's pool of workers; default pool.default_jobs)")
-    run.add_argument("--shard")
-    run.add_argument("--case", help="only these cases (shell patterns), as CASE= of make conformance")
-    run.add_argument("--out", default=OUT)
-    run.add_argument("--explore", type=int, metavar="N", help="also explore each implementation, N scenarios per program")
-    run.add_argument("--seed", type=int, default=1, help="the exploration's seed")
-    run.add_argument("--weights", help="points per case for Gradescope's results.json (reports/gradescope.py)")
-    merge = sub.add_parser("merge")
-    merge.add_argument("--out", default=OUT)
-    merge.add_argument("--weights", help="points per case for Gradescope's results.json")
-    merge.add_argument("shards", nargs="+")
-    args = parser.parse_args(argv)
-    {"run": cmd_run, "merge": cmd_merge}[args.cmd](args)
-

@@ -16,7 +16,7 @@ sequence chart, failures first), interop.json (the cells with their
 results.json records; schema reports/interop.schema.json) and logs/.
 Exit status: 0 the matrix is drawn (whatever its cells say), 2 bad input.
 """
-import argparse
+import functools
 import json
 import os
 import shutil
@@ -30,17 +30,15 @@ from sockconf.language.variants import selected
 from sockconf.paths import REFERENCE, ROOT, shown
 from sockconf.reports import pages
 from sockconf.reports import results
+from sockconf import usage
 from sockconf.verdicts import SCOPES, WORST_FIRST, Verdict
 
 OUT = os.path.join(ROOT, "build", "interop")
+die = functools.partial(usage.die, command="interop")
 REFERENCE_NAME = "reference"
 SCHEMA = os.path.join(os.path.dirname(results.SCHEMA), "interop.schema.json")
 SCHEMA_ID = "sockconf-interop/1"
 BROKEN_SHOWN = 20              # broken cells the console names, one line each
-
-
-def die(message):
-    grade.die(message, command="interop")
 
 
 def implementations(directory):
@@ -189,6 +187,8 @@ def report(doc, out_dir, seconds):
 
 
 def cmd_run(args):
+    if args.jobs is not None and args.jobs < 1:
+        die("JOBS=%d: at least 1" % args.jobs)
     impls = implementations(args.submissions)
     try:
         cases = load_all()
@@ -215,17 +215,3 @@ def cmd_run(args):
     doc = document(impls, cells)
     write_all(doc, out_dir)
     report(doc, out_dir, time.monotonic() - started)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="sockconf interop")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    run = sub.add_parser("run")
-    run.add_argument("submissions")
-    run.add_argument("--jobs", type=int, help="cases at once (the pool of workers; default pool.default_jobs)")
-    run.add_argument("--case", help="only these of the paired cases (shell patterns of case names)")
-    run.add_argument("--out", default=OUT)
-    args = parser.parse_args(argv)
-    if args.jobs is not None and args.jobs < 1:
-        die("JOBS=%d: at least 1" % args.jobs)
-    {"run": cmd_run}[args.cmd](args)

@@ -197,7 +197,8 @@ def print_cpu(rows, runs, per_run_ms):
     return ok
 
 
-def main(argv=None):
+def bench():
+    """Every benchmark, part by part, against its targets: the exit status, 1 when a target was missed."""
     os.makedirs(OUT, exist_ok=True)
     answer = kernel.current()
     print("kernel: %s; multicast forwarding (routed): %s" % (
