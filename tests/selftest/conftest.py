@@ -11,7 +11,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REF = os.path.join(ROOT, "build", "bin")
 from sockconf.paths import LAUNCHER
-from sockconf.tools import mutants
+from sockconf.tools import mutant_build, mutants
 
 SUBORDINATE_FIRST = 1_500_000_000    # a block no other account's subordinate ids reach
 
@@ -56,7 +56,7 @@ def mutant_program(name, folder):
     entry = next(m for m in mutants.parse_list() if m[0] == name)
     top = tempfile.mkdtemp(prefix="sockconf-mutant-")
     try:
-        shutil.copy(os.path.join(mutants.build(*entry[:4], under=top), entry[1]), os.path.join(folder, entry[1]))
+        shutil.copy(os.path.join(mutant_build.build(*entry[:4], under=top), entry[1]), os.path.join(folder, entry[1]))
     finally:
         shutil.rmtree(top, ignore_errors=True)
 

@@ -275,7 +275,7 @@ def test_grade_with_exploration_records_each_program_and_keeps_the_finding(tmp_p
 
 def finding_fails_the_mutant_and_passes_the_reference(findings, mutant):
     """The shrunk case of a difference says how to rerun it, and under CASES= it fails the mutant and
-    passes the reference, as it stands (make explore writes it the same way: explorer.finding_text)."""
+    passes the reference, as it stands (make explore writes it the same way: findings.finding_text)."""
     (case,) = os.listdir(findings)
     name = case[:-len(".case")]
     text = (findings / case).read_text()

@@ -21,7 +21,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from conftest import mutant_program
-from sockconf.hosts import netns, ownership, sandbox
+from sockconf.hosts import netns, ownership, sandbox, uids
 from sockconf.paths import REFERENCE as REF
 from sockconf.paths import SELF as SOCKCONF
 from sockconf.reports import junit
@@ -58,10 +58,10 @@ def our_namespaces():
 
 def case_user_processes():
     """Pids of processes of case users whose run has ended (the uid released, or its run gone)."""
-    first, count = sandbox.case_uid_range()
+    first, count = uids.case_uid_range()
     out = set()
-    for pid, uids in sandbox.procfs.process_uids().items():
-        holders = [sandbox.uid_holder(uid) for uid in uids if first <= uid < first + count]
+    for pid, held in uids.procfs.process_uids().items():
+        holders = [uids.uid_holder(uid) for uid in held if first <= uid < first + count]
         if any(holder is None or not ownership.run_alive(holder) for holder in holders):
             out.add(pid)
     return out
@@ -424,7 +424,7 @@ def host_state():
     """What a program under test must never change on the host."""
     def out(*cmd):
         return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout
-    first, count = sandbox.case_uid_range()
+    first, count = uids.case_uid_range()
     return {"links": out("ip", "-o", "link", "show"), "addresses": out("ip", "-o", "addr", "show"),
             "routes": out("ip", "route", "show", "table", "all"), "nftables": out("nft", "list", "ruleset"),
             "probe files": [p for p in PROBES if os.path.exists(p)],
@@ -565,17 +565,17 @@ def _hold_and_release(rounds, failures, shared_rid, barrier):
         rid = shared_rid or ownership.begin_run()
         uid = None
         try:
-            uid = sandbox.allocate_uid(rid)
+            uid = uids.allocate_uid(rid)
             if not ownership.run_alive(rid):
                 failures.put("run %s counted dead while its owner lives" % rid)
-            if sandbox.uid_holder(uid) != rid:
-                failures.put("uid %d held by %r, not by its run %s" % (uid, sandbox.uid_holder(uid), rid))
-            sandbox.release_uids(ownership.run_alive)       # what every ending run does
+            if uids.uid_holder(uid) != rid:
+                failures.put("uid %d held by %r, not by its run %s" % (uid, uids.uid_holder(uid), rid))
+            uids.release_uids(ownership.run_alive)       # what every ending run does
         except Exception as exc:                            # reported, not lost in the child
             failures.put("%s: %s" % (type(exc).__name__, exc))
         finally:
             if shared_rid and uid is not None:
-                os.unlink(os.path.join(sandbox.UID_DIR, str(uid)))
+                os.unlink(os.path.join(uids.UID_DIR, str(uid)))
             elif not shared_rid:
                 ownership.end_run(rid)
 
@@ -608,11 +608,11 @@ def test_runs_starting_and_ending_at_once_never_take_each_others_ids(shared):
 def test_a_sweep_removes_what_a_killed_process_left_aside_and_nothing_of_a_live_one():
     """create_whole() makes a file aside (.NAME.PID-THREAD) before linking it into place; a process
     killed in between leaves it.  A sweep removes it once that process is gone, never while it lives."""
-    os.makedirs(sandbox.UID_DIR, exist_ok=True)
+    os.makedirs(uids.UID_DIR, exist_ok=True)
     gone = subprocess.Popen(["true"])
     gone.wait()
-    dead = os.path.join(sandbox.UID_DIR, ".1.%d-1" % gone.pid)
-    alive = os.path.join(sandbox.UID_DIR, ".1.%d-1" % os.getpid())
+    dead = os.path.join(uids.UID_DIR, ".1.%d-1" % gone.pid)
+    alive = os.path.join(uids.UID_DIR, ".1.%d-1" % os.getpid())
     for path in (dead, alive):
         with open(path, "w") as f:
             f.write("")
@@ -630,17 +630,17 @@ def test_a_sweep_removes_what_a_killed_process_left_aside_and_nothing_of_a_live_
 def test_a_sweep_kills_the_processes_of_a_case_uid_no_run_holds_and_leaves_a_held_ones():
     """A program forked just before its case ended can become its case uid after the end killed the
     uid's processes and released it: a sweep kills it.  A uid a live run holds keeps its processes."""
-    first, count = sandbox.case_uid_range()
-    unheld, held = (first + sandbox.UNSEEDED.randrange(count) for _ in range(2))
-    assert sandbox.uid_holder(unheld) is None and not sandbox.procfs.uid_pids(unheld)
+    first, count = uids.case_uid_range()
+    unheld, held = (first + uids.UNSEEDED.randrange(count) for _ in range(2))
+    assert uids.uid_holder(unheld) is None and not uids.procfs.uid_pids(unheld)
     with ownership.owned_run() as rid:
-        with open(os.path.join(sandbox.UID_DIR, str(held)), "x") as f:
+        with open(os.path.join(uids.UID_DIR, str(held)), "x") as f:
             f.write(rid)
         procs = [subprocess.Popen(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups", "sleep", "60"])
                  for uid in (unheld, held)]
         try:
             deadline = time.monotonic() + 10
-            while not all(sandbox.procfs.uid_pids(u) for u in (unheld, held)) and time.monotonic() < deadline:
+            while not all(uids.procfs.uid_pids(u) for u in (unheld, held)) and time.monotonic() < deadline:
                 time.sleep(0.01)
             proc = subprocess.run(SOCKCONF + ["sweep"], capture_output=True, text=True, timeout=60)
             assert proc.returncode == 0, proc.stderr
@@ -650,7 +650,7 @@ def test_a_sweep_kills_the_processes_of_a_case_uid_no_run_holds_and_leaves_a_hel
             for p in procs:
                 p.kill()
                 p.wait(10)
-            os.unlink(os.path.join(sandbox.UID_DIR, str(held)))
+            os.unlink(os.path.join(uids.UID_DIR, str(held)))
 
 
 def test_an_interrupt_while_a_child_is_started_is_delivered_once_it_is_recorded():

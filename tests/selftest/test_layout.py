@@ -228,3 +228,16 @@ def test_the_readme_names_every_subcommand():
     with open(README) as f:
         listed = re.search(r"python3 -m sockconf ((?:[a-z-]+\|)+[a-z-]+)`", f.read()).group(1).split("|")
     assert sorted(listed) == sorted(c.name for c in all_commands()), listed
+
+
+MODULE_MOST_LINES = 300     # a module longer than this does more than one thing: split it
+
+
+def test_no_module_of_the_harness_is_over_300_lines():
+    long = []
+    for path in modules(""):
+        with open(path) as f:
+            count = sum(1 for _ in f)
+        if count > MODULE_MOST_LINES:
+            long.append("%s (%d lines)" % (os.path.relpath(path, PACKAGE), count))
+    assert not long, "modules over %d lines: %s" % (MODULE_MOST_LINES, ", ".join(long))

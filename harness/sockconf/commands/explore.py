@@ -61,7 +61,7 @@ def checked(args, explorer, spaces):
 
 
 def cmd_explore(args):
-    from sockconf.explore import explorer, spaces
+    from sockconf.explore import explorer, findings, spaces
     impl, programs, checks = checked(args, explorer, spaces)
     for signum in (signal.SIGTERM, signal.SIGINT):    # Ctrl-C too: the workers do not unwind, this process ends them
         signal.signal(signum, ownership.terminate_run)
@@ -72,13 +72,13 @@ def cmd_explore(args):
             "IMPL=" + args.impl if impl else "the reference against itself", args.examples,
             "/".join(scopes_up_to(checks)) + " ", args.seed, rid, " ".join(programs)), flush=True)
         outcomes = explorer.explore_all(cfg, programs, args.examples, args.seed,
-                                        os.path.abspath(args.findings) if args.findings else explorer.FINDINGS, checks,
+                                        os.path.abspath(args.findings) if args.findings else findings.FINDINGS, checks,
                                         os.path.abspath(args.database) if args.database else None,
                                         args.shrink, sys.stdout.isatty())
     for outcome in outcomes:
-        print(explorer.describe(outcome))
+        print(findings.describe(outcome))
     if args.json:
-        explorer.write_outcomes(outcomes, args.json)
+        findings.write_outcomes(outcomes, args.json)
     found = [o for o in outcomes if o.difference or o.flaky]
     stopped = [o.program for o in outcomes if o.stopped]
     print("sockconf explore: %d programs, %d with a difference%s" % (

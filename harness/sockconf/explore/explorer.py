@@ -6,12 +6,11 @@ scenario and written as a case file that `make conformance CASES=` runs as
 it stands."""
 import concurrent.futures
 import hashlib
-import json
 import os
 import shutil
 import signal
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, Verbosity, assume, given, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -20,25 +19,20 @@ from hypothesis.errors import Flaky, Unsatisfiable
 import sockconf.verbs  # noqa: F401  (registers the verbs scenarios use)
 from sockconf.hosts import kernel
 from sockconf.explore import spaces
+from sockconf.explore.findings import CHECKS, FINDINGS, OUT, as_record, finding_name, finding_text, write_finding
 from sockconf.explore.scenario import Scenario, concrete_case, write
 from sockconf.hosts.sandbox import run_state_dir
 from sockconf.language.cases import CaseErrors, parse_case
-from sockconf.paths import BUILD, ROOT
 from sockconf.reports.results import program_hashes
 from sockconf.run.once import run_case
 from sockconf.verdicts import scopes_up_to
 
-OUT = os.path.join(BUILD, "explore")
-FINDINGS = os.path.join(OUT, "findings")
 DEFAULT_EXAMPLES = 25
-CHECKS = "listing"       # the widest scope explored (verdicts.SCOPES, cumulative): CHECKS=tutorial|listing|spec
 OUTSIDE_MIN = 5           # scenarios the reference may fail to repeat before the search stops
 SHRINK_SECONDS = 60.0     # a difference is shrunk this long at most (SHRINK=; 0: as long as Hypothesis goes on)
 PROGRESS_EVERY = 10.0     # seconds between a program's progress lines on a terminal
 ROUNDS = 4                # passes over the situations that yielded scenarios, while budget is left
 ROUND_SEED_STEP = 1_000_003   # a later pass searches with SEED + its number times this (the first with SEED)
-SHOWN_LINES = 14
-FINDING_MARK = "\0finding\0"   # where a failure report names the case, until the finding's path is known           # lines of a difference's report on the console (the case file has all of it)
 
 
 class ShrinkBound(BaseException):
@@ -65,9 +59,10 @@ class Progress:
 class Difference(Exception):
     """The implementation did not do what the reference did in SCENARIO."""
 
-    def __init__(self, scenario, concrete, failure):
+    def __init__(self, scenario, concrete, failure, named_as):
         super().__init__(failure.split("\n")[0])
         self.scenario, self.concrete, self.failure = scenario, concrete, failure
+        self.named_as = named_as          # the path the failure report gives the case, until it is written
 
 
 @dataclass
@@ -212,7 +207,7 @@ class Explorer:
                 outcome.noise += 1           # it did not fail twice, or the reference failed it too: timing, not a difference
                 failure = None
             if failure:
-                found = Difference(scenario, text, failure.replace(candidate.relpath, FINDING_MARK))
+                found = Difference(scenario, text, failure, candidate.relpath)
                 confirmed.append(found)
                 if not shrinking_since:
                     shrinking_since.append(time.monotonic())
@@ -250,64 +245,6 @@ def default_database(impl):
     """Hypothesis' examples of IMPL (its failing ones are tried first next time), apart from every other's."""
     key = hashlib.sha256((impl or "reference").encode()).hexdigest()[:12]
     return os.path.join(OUT, "hypothesis", key)
-
-
-def as_record(found):
-    """A Difference as plain data (it crosses from the worker process)."""
-    return {"title": found.scenario.title, "checks": found.scenario.checks, "concrete": found.concrete,
-            "failure": found.failure}
-
-
-def describe(outcome):
-    """A console line (and, for a difference, its first lines) of one program's exploration."""
-    head = "%-13s %3d scenarios, %d outside the space%s" % (
-        outcome.program, outcome.scenarios, outcome.outside,
-        ", %d differences that did not repeat" % outcome.noise if outcome.noise else "")
-    if outcome.flaky:
-        return head + ": FLAKY (%s)" % "; ".join(outcome.notes)
-    if not outcome.difference:
-        return head + ": no difference" + "".join("; " + n for n in outcome.notes)
-    found = outcome.difference
-    lines = found["failure"].replace(FINDING_MARK, os.path.relpath(outcome.case_path, ROOT)).split("\n")
-    start = next((i for i, line in enumerate(lines) if line.strip().startswith(("step ", "transcript "))), 0)
-    shown = [line for line in lines[start:start + SHOWN_LINES] if line.strip()]
-    return "\n".join([head + ": DIFFERENCE (%s) in %s%s" % (found["checks"], found["title"],
-                                                            "".join(" (%s)" % n for n in outcome.notes))]
-                     + ["  " + line for line in shown]
-                     + ["  case: %s" % os.path.relpath(outcome.case_path, ROOT)])
-
-
-def finding_name(program, seed_value):
-    return "explore-%s-seed%d" % (program, seed_value)
-
-
-def finding_text(program, seed_value, impl, findings, title, concrete, checks=CHECKS):
-    """The case file of a difference: the reference's case with what found it and how to rerun it on top."""
-    name = finding_name(program, seed_value)
-    impl_arg = " IMPL=%s" % os.path.relpath(impl, ROOT) if impl else ""
-    search_arg = impl_arg + ("" if checks == CHECKS else " CHECKS=%s" % checks)
-    comments = ["Found by make explore (seed %d): the reference does this, %s does not." % (
-                    seed_value, os.path.relpath(impl, ROOT) if impl else "the reference"),
-                "Scenario: %s" % title,
-                "Rerun the case:  make conformance CASES=%s CASE=%s%s" % (
-                    os.path.relpath(findings, ROOT), name, impl_arg),
-                "Rerun the search: make explore SEED=%d PROGRAM=%s%s" % (seed_value, program, search_arg)]
-    lines = concrete.split("\n")
-    return "\n".join("# " + c for c in comments) + "\n\n" + "\n".join(
-        "title    explore: " + title if line.startswith("title ") else line for line in lines)
-
-
-def write_finding(outcome, seed_value, findings=FINDINGS):
-    """The shrunk scenario's case file (the very text that failed) in FINDINGS."""
-    path = os.path.join(findings, finding_name(outcome.program, seed_value) + ".case")
-    write(path, outcome.difference["concrete"])
-    outcome.case_path = path
-
-
-def write_outcomes(outcomes, path):
-    """OUTCOMES as a JSON list (the shown difference with the path of its case file)."""
-    rows = [dict(asdict(o), case_path=o.case_path and os.path.abspath(o.case_path)) for o in outcomes]
-    write(path, json.dumps(rows, indent=1) + "\n")
 
 
 def explore_one(cfg, program, examples, seed_value, worker, findings, checks, database, shrink_seconds, progress):

@@ -10,7 +10,7 @@ import shutil
 import string
 
 from sockconf.hosts import procfs
-from sockconf.hosts import sandbox
+from sockconf.hosts import uids
 from sockconf.hosts.netns import ETC_NETNS, NAME_RE, NETNS_DIR, STATE_DIR, delete_namespaces, kill_namespace_pids
 
 RUN_ID_LENGTH = 6          # sc + 6 characters + '-' starts every name of a run (netns.NAME_RE)
@@ -26,8 +26,8 @@ def begin_run():
     lock is not inherited, so a killed owner frees it even if its children linger."""
     os.makedirs(STATE_DIR, exist_ok=True)
     for _ in range(100):
-        rid = "".join(sandbox.UNSEEDED.choice(string.ascii_lowercase + string.digits) for _ in range(RUN_ID_LENGTH))
-        fd = sandbox.create_whole(os.path.join(STATE_DIR, rid + ".lock"),
+        rid = "".join(uids.UNSEEDED.choice(string.ascii_lowercase + string.digits) for _ in range(RUN_ID_LENGTH))
+        fd = uids.create_whole(os.path.join(STATE_DIR, rid + ".lock"),
                                   lambda fd: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB))
         if fd is None:
             continue
@@ -101,7 +101,7 @@ def sweep(run_ids=None, only_dead=True):
     if run_ids is not None or not only_dead:
         _remove_run_files(list(run_ids or []))
     elif os.path.isdir(STATE_DIR):
-        sandbox.remove_dead_asides(STATE_DIR)      # the uid folder's: release_uids()
+        uids.remove_dead_asides(STATE_DIR)      # the uid folder's: release_uids()
         _remove_run_files([lock[:-5] for lock in os.listdir(STATE_DIR)
                            if lock.endswith(".lock") and lock[:-5] and not run_alive(lock[:-5])])
     return doomed
@@ -110,13 +110,13 @@ def sweep(run_ids=None, only_dead=True):
 def _remove_run_files(rids):
     """Release the uids of runs RIDS and of every dead run (and kill the processes of uids no run holds),
     in one pass; then remove the runs' state and locks."""
-    sandbox.release_uids(lambda owner: owner not in rids and run_alive(owner))
+    uids.release_uids(lambda owner: owner not in rids and run_alive(owner))
     for rid in rids:
         _remove_run_state(rid)
 
 
 def _remove_run_state(rid):
-    sandbox.remove_run_state(rid)
+    shutil.rmtree(os.path.join(STATE_DIR, rid), ignore_errors=True)     # its staging, scratch and state
     try:
         os.unlink(os.path.join(STATE_DIR, rid + ".lock"))
     except FileNotFoundError:
