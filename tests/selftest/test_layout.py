@@ -178,16 +178,7 @@ def test_a_program_is_known_everywhere_it_must_be():
     assert {p for pair in CLIENT_SERVER for p in pair} <= set(PROGRAMS)
 
 
-README = os.path.join(HARNESS, "..", "README.md")
-
-
-def section(text, heading):
-    """The part of TEXT under the Markdown heading HEADING, up to the next heading of its level."""
-    start = text.index("\n" + heading + "\n")
-    level = heading.split(" ")[0]
-    rest = text[start + len(heading) + 2:]
-    end = rest.find("\n" + level + " ")
-    return rest if end < 0 else rest[:end]
+README = os.path.join(HARNESS, "README.md")       # the harness's map: harness/README.md
 
 
 def mapped_modules(map_text):
@@ -206,10 +197,10 @@ def mapped_modules(map_text):
 
 
 def test_the_readme_map_names_every_module_of_the_harness():
-    """Every module of harness/sockconf is in the README's map "The harness, module by module" (a
+    """Every module of harness/sockconf is in harness/README.md's map "The harness, module by module" (a
     package's __init__.py apart: its docstring maps the package)."""
     with open(README) as f:
-        named = mapped_modules(section(f.read(), "## The harness, module by module"))
+        named = mapped_modules(f.read().split("\n## ")[0])       # the map: before "Extending sockconf"
     missing = []
     for path in modules(""):
         relative = os.path.relpath(path, PACKAGE)
@@ -223,7 +214,7 @@ def test_the_readme_map_names_every_module_of_the_harness():
 
 
 def test_the_readme_names_every_subcommand():
-    """The README's line `python3 -m sockconf run|list|...` names exactly the commands there are."""
+    """harness/README.md's line `python3 -m sockconf run|list|...` names exactly the commands there are."""
     from sockconf.commands import all_commands
     with open(README) as f:
         listed = re.search(r"python3 -m sockconf ((?:[a-z-]+\|)+[a-z-]+)`", f.read()).group(1).split("|")
@@ -241,3 +232,12 @@ def test_no_module_of_the_harness_is_over_300_lines():
         if count > MODULE_MOST_LINES:
             long.append("%s (%d lines)" % (os.path.relpath(path, PACKAGE), count))
     assert not long, "modules over %d lines: %s" % (MODULE_MOST_LINES, ", ".join(long))
+
+
+README_MOST_LINES = 600     # the README is a user guide: the harness's map, the self-checks and the figures live apart
+
+
+def test_the_readme_is_a_user_guide_under_600_lines():
+    with open(os.path.join(HARNESS, "..", "README.md")) as f:
+        count = sum(1 for _ in f)
+    assert count < README_MOST_LINES, "README.md has %d lines" % count

@@ -11,6 +11,7 @@ import time
 
 from sockconf.grading.pool import wait_bounded
 from sockconf.paths import ROOT, SELF
+from sockconf.verdicts import Verdict
 SIZES = (1, 10, 50)
 GRADE_BOUND = 3600.0          # seconds one grading may take
 TARGET_PER_MINUTE = 30.0      # at the largest size; the smaller ones are shown, not judged
@@ -35,7 +36,7 @@ def grade(count, top):
             raise RuntimeError("grade failed: %s" % log.read()[-2000:])
     with open(os.path.join(out, "results.json")) as f:
         doc = json.load(f)
-    failed = [r for r in doc["results"] if r["verdict"] not in ("pass", "skipped")]
+    failed = [r for r in doc["results"] if Verdict(r["verdict"]).wrong]
     if failed:
         raise RuntimeError("the reference failed while graded: %s" % failed[:3])
     return wall, usage.ru_utime + usage.ru_stime
