@@ -241,3 +241,16 @@ def test_the_readme_is_a_user_guide_under_600_lines():
     with open(os.path.join(HARNESS, "..", "README.md")) as f:
         count = sum(1 for _ in f)
     assert count < README_MOST_LINES, "README.md has %d lines" % count
+
+
+def test_every_event_kind_the_harness_writes_is_one_of_kind():
+    """A kind spelt anew where an event is recorded (note(), timeline.add()) would be refused only when that
+    line runs; here it is refused at once."""
+    from sockconf.run.actors import Kind
+    written = set()
+    for path in modules(""):
+        with open(path) as f:
+            text = f.read()
+        written |= set(re.findall(r"\.note\(\"([a-z-]+)\"", text))
+        written |= set(re.findall(r"timeline\.add\([^,()]+(?:\([^()]*\))?, \"([a-z-]+)\"", text))
+    assert written and written <= {k.value for k in Kind}, sorted(written - {k.value for k in Kind})

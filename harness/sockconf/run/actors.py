@@ -1,12 +1,45 @@
 """What a case's actors share: the timeline their events go on, and the
 shape of an actor (a program under test, program.Program, or a scripted
 peer of the harness, peer.Peer)."""
+import enum
 import threading
 import time
 from dataclasses import asdict, dataclass
 
 
-STEP_KINDS = ("step", "failed")     # the harness's events of a step: it began, it failed
+class Kind(str, enum.Enum):
+    """What an event is: its one spelling on the timeline, in result.json and on the charts."""
+    START = "start"          # a program started
+    OUT = "out"              # a line it printed
+    STDIN = "stdin"          # what was typed to it
+    EXIT = "exit"            # it ended: its status or signal
+    SIGNAL = "signal"        # a signal sent to it (or to a worker of it)
+    NOTE = "note"            # the harness's remark on it (its output cap reached)
+    CONNECT = "connect"      # a peer connected, or was refused
+    LISTEN = "listen"
+    ACCEPT = "accept"
+    SEND = "send"
+    RECV = "recv"            # bytes received, or how the stream ended
+    CLOSE = "close"
+    RESET = "reset"
+    BIND = "bind"            # a UDP peer's socket bound
+    JOIN = "join"            # ... and joined to a group
+    SENDTO = "sendto"
+    RECVFROM = "recvfrom"
+    STEP = "step"            # a step began
+    FAILED = "failed"        # a step failed
+    TOPOLOGY = "topology"    # the hosts are up
+    NFT = "nft"              # a drop rule and what it dropped
+    TCP = "tcp"              # TCP states and backlogs seen on a host
+    TREE = "tree"            # a program's process tree
+    BURST = "burst"          # connections at once (design servers)
+    SOCKET = "socket"        # a socket option read from outside
+
+    def __str__(self):
+        return self.value
+
+
+STEP_KINDS = (Kind.STEP, Kind.FAILED)     # the harness's events of a step: it began, it failed
 
 
 @dataclass
@@ -15,7 +48,7 @@ class Event:
     other fields are for every view that draws or checks events."""
     t: float                 # seconds from the case's start
     actor: str               # a program, a peer, or "harness"
-    kind: str                # start, out, stdin, exit, signal, send, recv, sendto, recvfrom, step, failed, ...
+    kind: Kind
     text: str
     step: str = None         # FILE:LINE of the step that was running
     size: int = None         # bytes sent or received
@@ -23,7 +56,8 @@ class Event:
     local: str = None        # ADDRESS:PORT it went to on this end (a datagram's destination)
 
     def as_dict(self):
-        return {k: (round(v, 4) if k == "t" else v) for k, v in asdict(self).items() if v is not None}
+        return {k: (round(v, 4) if k == "t" else v.value if k == "kind" else v) for k, v in asdict(self).items()
+                if v is not None}
 
 
 class Timeline:
@@ -39,11 +73,13 @@ class Timeline:
         return time.monotonic() - self.t0
 
     def add(self, actor, kind, text, at=None, **fields):
-        """Record an event (FIELDS: size, remote, local, step); returns its time."""
+        """Record an event of KIND (a Kind, or its value: another is refused) with FIELDS (size, remote, local,
+        step); returns its time."""
         t = self.now() if at is None else at
         fields.setdefault("step", self.step)
+        event = Event(t, actor, Kind(kind), text, **fields)
         with self.lock:
-            self.events.append(Event(t, actor, kind, text, **fields))
+            self.events.append(event)
         return t
 
     def sorted_events(self):
