@@ -21,7 +21,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from conftest import mutant_program
-from sockconf.hosts import netns, ownership, sandbox, uids
+from sockconf.hosts import netns, ownership, procfs, sandbox, uids
 from sockconf.paths import REFERENCE as REF
 from sockconf.paths import SELF as SOCKCONF
 from sockconf.reports import junit
@@ -60,7 +60,7 @@ def case_user_processes():
     """Pids of processes of case users whose run has ended (the uid released, or its run gone)."""
     first, count = uids.case_uid_range()
     out = set()
-    for pid, held in uids.procfs.process_uids().items():
+    for pid, held in procfs.process_uids().items():
         holders = [uids.uid_holder(uid) for uid in held if first <= uid < first + count]
         if any(holder is None or not ownership.run_alive(holder) for holder in holders):
             out.add(pid)
@@ -82,10 +82,10 @@ def described(pids):
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
                 command = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-            uids = sandbox.procfs.process_uids().get(pid)
+            held = procfs.process_uids().get(pid)
         except OSError:
-            command, uids = "(gone)", None
-        out.append("%d [%s] uid %s" % (pid, command, sorted(uids or [])))
+            command, held = "(gone)", None
+        out.append("%d [%s] uid %s" % (pid, command, sorted(held or [])))
     return "; ".join(out)
 
 
@@ -632,7 +632,7 @@ def test_a_sweep_kills_the_processes_of_a_case_uid_no_run_holds_and_leaves_a_hel
     uid's processes and released it: a sweep kills it.  A uid a live run holds keeps its processes."""
     first, count = uids.case_uid_range()
     unheld, held = (first + uids.UNSEEDED.randrange(count) for _ in range(2))
-    assert uids.uid_holder(unheld) is None and not uids.procfs.uid_pids(unheld)
+    assert uids.uid_holder(unheld) is None and not procfs.uid_pids(unheld)
     with ownership.owned_run() as rid:
         with open(os.path.join(uids.UID_DIR, str(held)), "x") as f:
             f.write(rid)
@@ -640,7 +640,7 @@ def test_a_sweep_kills_the_processes_of_a_case_uid_no_run_holds_and_leaves_a_hel
                  for uid in (unheld, held)]
         try:
             deadline = time.monotonic() + 10
-            while not all(uids.procfs.uid_pids(u) for u in (unheld, held)) and time.monotonic() < deadline:
+            while not all(procfs.uid_pids(u) for u in (unheld, held)) and time.monotonic() < deadline:
                 time.sleep(0.01)
             proc = subprocess.run(SOCKCONF + ["sweep"], capture_output=True, text=True, timeout=60)
             assert proc.returncode == 0, proc.stderr
@@ -663,7 +663,7 @@ def test_an_interrupt_while_a_child_is_started_is_delivered_once_it_is_recorded(
     recorded = []
     try:
         with pytest.raises(KeyboardInterrupt):
-            with sandbox.procfs.signals_deferred():
+            with procfs.signals_deferred():
                 os.kill(os.getpid(), signal.SIGTERM)
                 time.sleep(0.05)             # the handler would have run by now
                 recorded.append("child")
