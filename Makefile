@@ -23,9 +23,11 @@ SANBIN   := build/sanitize/bin
 
 LAUNCHER := build/launch/sockconf-launch
 FORWARDER := build/launch/sockconf-mforward
+TOPO     := build/launch/sockconf-topo
+TOPO_SRC := src/topo/topo.c src/topo/rtmsg.c src/topo/rtmsg.h src/topo/talk.c src/topo/talk.h src/topo/links.c src/topo/links.h
 FRAME    := src/forward/frame.c src/forward/frame.h
 
-all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS)) $(LAUNCHER) $(FORWARDER)
+all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS)) $(LAUNCHER) $(FORWARDER) $(TOPO)
 
 # The harness's one launcher of programs under test (harness/sockconf/hosts/sandbox.py).
 $(LAUNCHER): src/launch/launch.c | build/launch
@@ -35,6 +37,11 @@ $(LAUNCHER): src/launch/launch.c | build/launch
 # (harness/sockconf/hosts/topology.py).
 $(FORWARDER): src/forward/mforward.c $(FRAME) | build/launch
 	$(CC) $(CFLAGS) -o $@ $< src/forward/frame.c
+
+# The topology builder: namespaces, links, addresses and routes over rtnetlink in one exec
+# (harness/sockconf/hosts/topology.py).
+$(TOPO): $(TOPO_SRC) | build/launch
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$(TOPO_SRC)) -lmnl
 
 sanitize: $(addprefix $(SANBIN)/,$(PROGRAMS))
 
@@ -57,10 +64,14 @@ build/unit/test_sockutil: tests/unit/test_sockutil.c $(LIB) | build/unit
 build/unit/test_frame: tests/unit/test_frame.c $(FRAME) | build/unit
 	$(CC) $(CFLAGS) -Isrc/forward -o $@ $< src/forward/frame.c -lcunit
 
-unit: build/unit/test_sockutil build/unit/test_frame
+build/unit/test_rtmsg: tests/unit/test_rtmsg.c src/topo/rtmsg.c src/topo/rtmsg.h src/topo/talk.c src/topo/talk.h | build/unit
+	$(CC) $(CFLAGS) -Isrc/topo -o $@ $< src/topo/rtmsg.c src/topo/talk.c -lmnl -lcunit
+
+unit: build/unit/test_sockutil build/unit/test_frame build/unit/test_rtmsg
 	# in a namespace of its own, so a failed lookup can never reach a resolver
 	unshare --net ./build/unit/test_sockutil
 	./build/unit/test_frame
+	./build/unit/test_rtmsg
 
 # Installs what is missing (apt-get, idempotent; NODEPS=1 skips it), builds, runs the suite.
 conformance: $(if $(NODEPS),,deps-run) all

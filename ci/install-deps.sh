@@ -9,11 +9,11 @@
 #   sh ci/install-deps.sh         the same as check
 set -eu
 
-run_packages="gcc make libc6-dev iproute2 smcroute nftables socat tcpdump util-linux procps uidmap \
+run_packages="gcc make libc6-dev libmnl-dev iproute2 smcroute nftables socat tcpdump util-linux procps uidmap \
 python3 python3-pytest python3-pytest-xdist python3-jsonschema python3-hypothesis"
 grade_packages="python3-jinja2"
 bench_packages="gnuplot-nox"
-check_packages="libcunit1-dev python3-pexpect slurm-wlm munge yamllint python3-yaml shellcheck \
+check_packages="libcunit1-dev strace python3-pexpect slurm-wlm munge yamllint python3-yaml shellcheck \
 chromium chromium-driver python3-selenium"
 
 set_name="${1:-check}"

@@ -11,6 +11,7 @@ CASE_DIR = os.path.join(ROOT, "tests", "cases")
 TOPO_DIR = os.path.join(ROOT, "netns")
 REFERENCE = os.path.join(BUILD, "bin")
 LAUNCHER = os.path.join(BUILD, "launch", "sockconf-launch")   # starts every program under test (src/launch)
+TOPOLOGY_BUILDER = os.path.join(BUILD, "launch", "sockconf-topo")   # a topology in one exec (src/topo)
 FORWARDER = os.path.join(BUILD, "launch", "sockconf-mforward")  # multicast forwarding without the kernel's (src/forward)
 # `python3 -m sockconf` with harness/ on the path (sockconf/__main__.py puts it in PYTHONPATH for children).
 SELF = [sys.executable, "-m", "sockconf"]

@@ -1,10 +1,11 @@
-"""Topologies of test hosts: netns/NAME.topo files, built with iproute2 in batch mode.
+"""Topologies of test hosts: netns/NAME.topo files, built over rtnetlink.
 
 A topology file (see netns/pair.topo) lists switches, hosts, links, ports,
-routes, multicast routes and names.  Topology.up() turns it into one
-`ip -batch` run in the root namespace (namespaces and veth pairs created
-directly inside them) and one `ip -n NS -batch` per namespace (addresses,
-links up, routes), writes each host's own /etc files (hosts, nsswitch.conf,
+routes, multicast routes and names.  Topology.up() turns it into a plan
+(plan()) that one exec of sockconf-topo (src/topo) carries out: the
+namespaces, the veth pairs created directly inside them, each namespace's
+bridges, addresses, links up, routes and sysctls, then every interface
+RUNNING; it writes each host's own /etc files (hosts, nsswitch.conf,
 resolv.conf; the launcher binds them over /etc for each program under test,
 netns.host_command for make lab's shells) so that name
 lookup is deterministic and never leaves the namespace, and starts what
@@ -21,38 +22,14 @@ import subprocess
 import time
 
 from sockconf.hosts import kernel, procfs
-from sockconf.hosts.links import wait_running
-from sockconf.hosts.netns import ETC_NETNS, NETNS_DIR, delete_namespaces, in_netns, kill_namespace_pids, write_file
-from sockconf.paths import FORWARDER
+from sockconf.hosts.netns import ETC_NETNS, NETNS_DIR, delete_namespaces, kill_namespace_pids, write_file
+from sockconf.paths import FORWARDER, TOPOLOGY_BUILDER
 from sockconf.language.topofile import TUTORIAL_ADDRESS, TopologyError
 
-IP_TIMEOUT = 20.0          # seconds one `ip -batch` may take
+BUILD_TIMEOUT = 20.0       # seconds sockconf-topo may take
 VIF_TIMEOUT = 5.0          # seconds smcrouted may take to install its VIFs
 FORWARDER_TIMEOUT = 5.0    # seconds sockconf's forwarder may take to say it is ready
 RUNNING_TIMEOUT = 5.0      # seconds every interface may take to be RUNNING
-
-
-def run_ip(args, batch=None):
-    """Run `ip ARGS` (with BATCH on stdin); raise TopologyError naming the failure."""
-    with procfs.signals_deferred():      # an `ip` left running could add a namespace after down()
-        proc = subprocess.run(["ip"] + args, input=batch, capture_output=True, text=True, timeout=IP_TIMEOUT)
-    if proc.returncode != 0:
-        raise TopologyError("ip %s failed: %s\n%s" % (" ".join(args), proc.stderr.strip(), batch or ""))
-    return proc.stdout
-
-
-def run_ip_parallel(jobs):
-    """Run several `ip ARGS` with their batches at once; raise on the first failure."""
-    errors = []
-    with procfs.signals_deferred():      # each `ip` ends before an interrupt unwinds the topology
-        procs = [(args, batch, subprocess.Popen(["ip"] + args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                stderr=subprocess.PIPE, text=True)) for args, batch in jobs]
-        for args, batch, proc in procs:
-            _, err = proc.communicate(batch, timeout=IP_TIMEOUT)
-            if proc.returncode != 0:
-                errors.append("ip %s failed: %s\n%s" % (" ".join(args), err.strip(), batch))
-    if errors:
-        raise TopologyError("\n".join(errors))
 
 
 class Topology:
@@ -85,16 +62,7 @@ class Topology:
         started = time.monotonic()
         try:
             self._write_etc()
-            self._root_batch()
-            run_ip_parallel([(["-n", self.ns(node), "-batch", "-"], self._node_batch(node))
-                             for node in self.spec.switches + self.spec.hosts])
-            for node in self.spec.forwarders:
-                in_netns(self.ns(node), write_file, "/proc/sys/net/ipv4/ip_forward", "1")
-            for node in {host for host, _ in self.spec.tutorial}:
-                # Several hosts carry the tutorial's address: a datagram from
-                # it is not a martian on the others.
-                in_netns(self.ns(node), write_file, "/proc/sys/net/ipv4/conf/all/accept_local", "1")
-            self._wait_running()
+            self._build()
             self.timings["netns"] = time.monotonic() - started
             self._start_mrouting()
         except BaseException:
@@ -109,71 +77,76 @@ class Topology:
             return sorted({p.switch.partition("/")[2] or "br0" for p in ports}) + [self._switch_side(p) for p in ports]
         return [p.ifname for p in self.spec.all_ports() if p.host == node]
 
-    def _wait_running(self):
-        """Wait (bounded) until every interface is RUNNING: the kernel sets
-        that once it has processed the carrier (linkwatch), and until then a
-        device may drop what is sent through it.  Under load that takes
-        long enough for a first datagram to be lost."""
-        deadline = time.monotonic() + RUNNING_TIMEOUT
-        for node in self.spec.switches + self.spec.hosts:
-            names = self.interfaces(node)
-            left = in_netns(self.ns(node), wait_running, names, deadline)
-            if left:
-                raise TopologyError("interfaces of %s not running after %.0f s: %s" % (
-                    node, RUNNING_TIMEOUT, " ".join(left)))
-
-    def _root_batch(self):
-        """One `ip -batch` in the root namespace: every namespace and veth pair."""
-        lines = ["netns add %s" % self.ns(n) for n in self.spec.switches + self.spec.hosts]
+    def _build(self):
+        """Namespaces, links, addresses, routes and sysctls, every interface RUNNING: one exec of sockconf-topo
+        (src/topo), which removes what it made when a request fails."""
         self.created = [self.ns(n) for n in self.spec.switches + self.spec.hosts]
-        veths = []
+        plan = "".join(line + "\n" for line in self.plan())
+        with procfs.signals_deferred():      # it ends before an interrupt unwinds the topology
+            proc = subprocess.run([TOPOLOGY_BUILDER, "-t", "%g" % RUNNING_TIMEOUT], input=plan, capture_output=True,
+                                  text=True, timeout=BUILD_TIMEOUT)
+        if proc.returncode != 0:
+            raise TopologyError("%s (exit %d)" % (proc.stderr.strip() or "sockconf-topo failed", proc.returncode))
+
+    def plan(self):
+        """The lines sockconf-topo builds the topology from (src/topo/topo.c says what each means): every
+        namespace, every veth pair, then each node's own."""
+        lines = ["netns %s" % ns for ns in self.created]
         for left, right in self.spec.links:
-            veths.append("link add %s netns %s type veth peer name %s netns %s" % (
-                left.ifname, self.ns(left.host), right.ifname, self.ns(right.host)))
+            lines.append("veth %s %s %s %s" % (self.ns(left.host), left.ifname, self.ns(right.host), right.ifname))
         for port in self.spec.ports:
-            veths.append("link add %s netns %s type veth peer name %s netns %s" % (
-                port.ifname, self.ns(port.host), self._switch_side(port), self.ns(port.switch.split("/")[0])))
-        run_ip(["-batch", "-"], "\n".join(lines + veths) + "\n")
+            lines.append("veth %s %s %s %s" % (self.ns(port.host), port.ifname, self.ns(port.switch.split("/")[0]),
+                                               self._switch_side(port)))
+        nodes = self.spec.switches + self.spec.hosts
+        for node in nodes:
+            lines += ["in %s" % self.ns(node), "link lo up"]
+            lines += self._switch_lines(node) if node in self.spec.switches else self._host_lines(node)
+        for node in nodes:          # once every end is up: a veth is RUNNING only when its peer is up too
+            lines += ["in %s" % self.ns(node), "ready %s" % " ".join(self.interfaces(node))]
+        return lines
 
     @staticmethod
     def _switch_side(port):
         return ("%s-%s" % (port.host, port.ifname))[:15]
 
-    def _node_batch(self, node):
-        lines = ["link set lo up"]
-        if node in self.spec.switches:
-            # A switch namespace holds one bridge per segment (port SWITCH or SWITCH/BRIDGE).
-            # No IGMP snooping: a bridge floods the group to every port, the router's too.
-            bridges = []
-            for port in self.spec.ports:
-                switch, _, bridge = port.switch.partition("/")
-                if switch != node:
-                    continue
-                bridge = bridge or "br0"
-                if bridge not in bridges:
-                    bridges.append(bridge)
-                    lines.append("link add %s type bridge mcast_snooping 0" % bridge)
-                    lines.append("link set %s up" % bridge)
-                lines.append("link set %s master %s" % (self._switch_side(port), bridge))
-                lines.append("link set %s%s up" % (self._switch_side(port), self._mtu()))
-            return "\n".join(lines) + "\n"
+    def _switch_lines(self, node):
+        """A switch namespace holds one bridge per segment (port SWITCH or SWITCH/BRIDGE).  No IGMP snooping:
+        a bridge floods the group to every port, the router's too."""
+        lines, bridges = [], []
+        for port in self.spec.ports:
+            switch, _, bridge = port.switch.partition("/")
+            if switch != node:
+                continue
+            bridge = bridge or "br0"
+            if bridge not in bridges:
+                bridges.append(bridge)
+                lines += ["bridge %s" % bridge, "link %s up" % bridge]
+            lines.append("link %s master=%s%s up" % (self._switch_side(port), bridge, self._mtu()))
+        return lines
+
+    def _host_lines(self, node):
+        lines = []
         mine = [p for p in self.spec.all_ports() if p.host == node]
         for port in mine:
-            lines.append("addr add %s dev %s" % (port.cidr, port.ifname))
-            lines.append("link set %s%s up" % (port.ifname, self._mtu()))
+            lines += ["addr %s %s" % (port.ifname, port.cidr), "link %s%s up" % (port.ifname, self._mtu())]
         for host, ifname in self.spec.tutorial:
             if host == node:
-                lines.append("addr add %s/32 dev %s noprefixroute" % (TUTORIAL_ADDRESS, ifname))
+                lines.append("addr %s %s/32 noprefixroute" % (ifname, TUTORIAL_ADDRESS))
         for host, prefix, via in self.spec.routes:
             if host == node:
-                lines.append("route add %s via %s" % (prefix, via))
+                lines.append("route %s via %s" % (prefix, via))
         if len(mine) == 1:
             # Multicast leaves through the host's only interface: no default route.
-            lines.append("route add 224.0.0.0/4 dev %s" % mine[0].ifname)
-        return "\n".join(lines) + "\n"
+            lines.append("route 224.0.0.0/4 dev %s" % mine[0].ifname)
+        if node in self.spec.forwarders:
+            lines.append("sysctl net/ipv4/ip_forward 1")
+        if node in {host for host, _ in self.spec.tutorial}:
+            # Several hosts carry the tutorial's address: a datagram from it is not a martian on the others.
+            lines.append("sysctl net/ipv4/conf/all/accept_local 1")
+        return lines
 
     def _mtu(self):
-        return " mtu %d" % self.spec.mtu if self.spec.mtu else ""
+        return " mtu=%d" % self.spec.mtu if self.spec.mtu else ""
 
     def _write_etc(self):
         """hosts/nsswitch.conf/resolv.conf per host: files only, no DNS."""
@@ -211,8 +184,8 @@ class Topology:
             write_file(conf, "\n".join(routes) + "\n")
             ident = self.ns(host)
             with procfs.signals_deferred():      # recorded before an interrupt unwinds the topology
-                proc = subprocess.Popen(
-                    ["ip", "netns", "exec", self.ns(host), "smcrouted", "-n", "-f", conf, "-i", ident,
+                proc = subprocess.Popen(       # in the host's namespace (util-linux's nsenter execs it there)
+                    ["nsenter", "--net=" + os.path.join(NETNS_DIR, self.ns(host)), "smcrouted", "-n", "-f", conf, "-i", ident,
                      "-l", "err", "-P", os.path.join(self.tmpdir, ident + ".pid"),
                      "-u", os.path.join(self.tmpdir, ident + ".sock")],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
