@@ -1,8 +1,10 @@
 """Verbs of network faults, made with nftables in a host's own namespace
 (this kernel has no netem)."""
+import os
 import re
 import subprocess
 
+from sockconf.hosts.netns import NETNS_DIR
 from sockconf.language.registry import verb
 from sockconf.run.stepfail import StepFailed
 
@@ -11,7 +13,8 @@ NFT_TIMEOUT = 10.0
 
 
 def nft(run, host, args, script=None):
-    proc = subprocess.run(["ip", "netns", "exec", run.topo.ns(host), "nft"] + args, input=script,
+    # in the host's namespace from its start: util-linux's nsenter execs it there
+    proc = subprocess.run(["nsenter", "--net=" + os.path.join(NETNS_DIR, run.topo.ns(host)), "nft"] + args, input=script,
                           capture_output=True, text=True, timeout=NFT_TIMEOUT)
     if proc.returncode != 0:
         raise StepFailed("nft failed on host %s: %s" % (host, proc.stderr.strip()))

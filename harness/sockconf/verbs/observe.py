@@ -6,11 +6,11 @@ case (recv, recv-eof, udp-recv, exit, ...)."""
 import signal
 import time
 
-from sockconf.hosts import procfs, sockopts
+from sockconf.hosts import procfs, sockdiag, sockopts
+from sockconf.hosts.netns import in_netns
 from sockconf.language.argtypes import CALL_NAMES
 from sockconf.language.registry import verb
 from sockconf.verbs.proc import tree
-from sockconf.verbs.tcp import listen_backlogs
 
 QUIET_DEFAULT = 1.0
 KILL_WAIT = 2.0        # seconds a SIGKILLed program may take to be reaped
@@ -100,7 +100,7 @@ def sockets(run, step, deadline):
     for bound in sockopts.bound_sockets(proc.proc.pid):
         seen = {"protocol": bound.protocol, "port": bound.port, "options": bound.options}
         if bound.protocol == "tcp":
-            seen["backlogs"] = listen_backlogs(run.topo.ns(proc.host), bound.port)
+            seen["backlogs"] = in_netns(run.topo.ns(proc.host), sockdiag.listen_backlogs, bound.port)
         found.append(seen)
     run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "sockets",
                              "host": proc.host, "sockets": found})

@@ -1,8 +1,7 @@
 """Verbs of scripted TCP peers, and of TCP sockets seen from a host."""
-import subprocess
 import time
 
-from sockconf.hosts import procfs
+from sockconf.hosts import procfs, sockdiag
 from sockconf.hosts.netns import in_netns
 from sockconf.language.notation import quote
 from sockconf.language.registry import verb
@@ -11,7 +10,6 @@ from sockconf.run.stepfail import StepFailed
 STREAM_STATES = {"eof": "end of stream (the peer closed)", "reset": "connection reset by the peer",
                  "open": "connection open, nothing received", "data": "more data"}
 SHOWN_CHARS = 160          # characters of unexpected bytes a report shows
-SS_TIMEOUT = 10.0
 
 
 def connect(run, step, deadline):
@@ -122,20 +120,13 @@ def tcp_state(run, step, deadline):
                          actual=" ".join(states) or "none")
 
 
-def listen_backlogs(ns, port):
-    """The listen() backlogs of the sockets listening on PORT in namespace NS (ss's Send-Q)."""
-    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-Hltn", "sport = :%d" % port],
-                         capture_output=True, text=True, timeout=SS_TIMEOUT).stdout
-    return [int(line.split()[2]) for line in out.splitlines() if line.split()[:1] == ["LISTEN"]]
-
-
 @verb("backlog", "HOST:host PORT:port N:count", "label",
       "the socket listening on PORT of HOST has the `listen()` backlog N (ss's Send-Q)", checks=True)
 def backlog(run, step, deadline):
     found = []
 
     def check():
-        found[:] = listen_backlogs(run.topo.ns(step.a.host), step.a.port)
+        found[:] = in_netns(run.topo.ns(step.a.host), sockdiag.listen_backlogs, step.a.port)
         return None if found else "none"
     run.poll(deadline, check)
     run.timeline.add("harness", "tcp", "host %s port %d listen backlogs %s" % (step.a.host, step.a.port, found))
