@@ -97,11 +97,13 @@ static void netns_dir_shared(void)
     done = 1;
 }
 
-static void add_netns(const char *name)
+static void add_netns(char **word, int count)
 {
+    const char *name = word[1];
     char path[PATH_MAX];
     int fd;
 
+    (void)count;
     if (created_count == MAX_NETNS || strlen(name) >= NAME_LEN || strchr(name, '/'))
         fail(2, "netns %s: a name of at most %d characters, no /, at most %d namespaces", name, NAME_LEN - 1,
              MAX_NETNS);
@@ -165,11 +167,12 @@ static uint32_t index_of(const char *ifname)
     return index;
 }
 
-static void add_veth(char **word)
+static void add_veth(char **word, int count)
 {
     char buf[RTMSG_BUFFER], what[128];
     int fd1 = netns_fd(word[1]), fd2 = netns_fd(word[3]);
 
+    (void)count;
     snprintf(what, sizeof(what), "RTM_NEWLINK veth %s (in %s) peer %s (in %s)", word[2], word[1], word[4], word[3]);
     request(rtmsg_veth(buf, (uint32_t)lineno, word[2], fd1, word[4], fd2), what);
     close(fd1);
@@ -244,11 +247,13 @@ static void add_route(char **word, int count)
     request(rtmsg_route(buf, (uint32_t)lineno, dst, prefix, gateway, oif), what);
 }
 
-static void set_sysctl(const char *path, const char *value)
+static void set_sysctl(char **word, int count)
 {
+    const char *path = word[1], *value = word[2];
     char full[PATH_MAX];
     int fd;
 
+    (void)count;
     if (strstr(path, ".."))
         fail(2, "sysctl %s: a path under /proc/sys", path);
     snprintf(full, sizeof(full), "/proc/sys/%s", path);
@@ -266,41 +271,42 @@ static void wait_ready(char **word, int count)
         fail(1, "%s not RUNNING after %g s", left, ready_seconds);
 }
 
-/* One line of the plan, split into COUNT words. */
+static void enter_line(char **word, int count)
+{
+    (void)count;
+    enter(word[1]);
+}
+
+static void add_bridge(char **word, int count)
+{
+    char buf[RTMSG_BUFFER], what[64];
+
+    (void)count;
+    snprintf(what, sizeof(what), "RTM_NEWLINK bridge %s", word[1]);
+    request(rtmsg_bridge(buf, (uint32_t)lineno, word[1]), what);
+}
+
+/* One line of the plan, split into COUNT words: its request, with as many words as it takes. */
 static void obey(char **word, int count)
 {
-    static const struct { const char *verb; int least, most; } shapes[] = {
-        {"netns", 2, 2}, {"veth", 5, 5}, {"in", 2, 2}, {"bridge", 2, 2}, {"link", 2, 5},
-        {"addr", 3, 4}, {"route", 4, 4}, {"sysctl", 3, 3}, {"ready", 2, MAX_WORDS}};
-    size_t i;
+    static const struct {
+        const char *verb;
+        int least, most;
+        void (*handle)(char **word, int count);
+    } requests[] = {
+        {"netns", 2, 2, add_netns}, {"veth", 5, 5, add_veth}, {"in", 2, 2, enter_line},
+        {"bridge", 2, 2, add_bridge}, {"link", 2, 5, set_link}, {"addr", 3, 4, add_addr},
+        {"route", 4, 4, add_route}, {"sysctl", 3, 3, set_sysctl}, {"ready", 2, MAX_WORDS, wait_ready}};
 
-    for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]) && strcmp(word[0], shapes[i].verb); i++)
-        ;
-    if (i == sizeof(shapes) / sizeof(shapes[0]))
-        fail(2, "unknown request %s", word[0]);
-    if (count < shapes[i].least || count > shapes[i].most)
-        fail(2, "%s: %d words, expected %d to %d", word[0], count, shapes[i].least, shapes[i].most);
-    if (!strcmp(word[0], "netns"))
-        add_netns(word[1]);
-    else if (!strcmp(word[0], "veth"))
-        add_veth(word);
-    else if (!strcmp(word[0], "in"))
-        enter(word[1]);
-    else if (!strcmp(word[0], "bridge")) {
-        char buf[RTMSG_BUFFER], what[64];
-
-        snprintf(what, sizeof(what), "RTM_NEWLINK bridge %s", word[1]);
-        request(rtmsg_bridge(buf, (uint32_t)lineno, word[1]), what);
-    } else if (!strcmp(word[0], "link"))
-        set_link(word, count);
-    else if (!strcmp(word[0], "addr"))
-        add_addr(word, count);
-    else if (!strcmp(word[0], "route"))
-        add_route(word, count);
-    else if (!strcmp(word[0], "sysctl"))
-        set_sysctl(word[1], word[2]);
-    else
-        wait_ready(word, count);
+    for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+        if (strcmp(word[0], requests[i].verb))
+            continue;
+        if (count < requests[i].least || count > requests[i].most)
+            fail(2, "%s: %d words, expected %d to %d", word[0], count, requests[i].least, requests[i].most);
+        requests[i].handle(word, count);
+        return;
+    }
+    fail(2, "unknown request %s", word[0]);
 }
 
 int main(int argc, char *argv[])
