@@ -58,13 +58,13 @@ build/bench/bin/%: src/bench/%.c | build/bench/bin
 $(BIN) $(SANBIN) build/unit build/bench/bin build/launch:
 	mkdir -p $@
 
-build/unit/test_sockutil: tests/unit/test_sockutil.c $(LIB) | build/unit
+build/unit/test_sockutil: tests/unit/test_sockutil.c tests/unit/unit.h $(LIB) | build/unit
 	$(CC) $(CFLAGS) -Isrc -o $@ $< src/sockutil.c -lcunit
 
-build/unit/test_frame: tests/unit/test_frame.c $(FRAME) | build/unit
+build/unit/test_frame: tests/unit/test_frame.c tests/unit/unit.h $(FRAME) | build/unit
 	$(CC) $(CFLAGS) -Isrc/forward -o $@ $< src/forward/frame.c -lcunit
 
-build/unit/test_rtmsg: tests/unit/test_rtmsg.c src/topo/rtmsg.c src/topo/rtmsg.h src/topo/talk.c src/topo/talk.h | build/unit
+build/unit/test_rtmsg: tests/unit/test_rtmsg.c tests/unit/unit.h src/topo/rtmsg.c src/topo/rtmsg.h src/topo/talk.c src/topo/talk.h | build/unit
 	$(CC) $(CFLAGS) -Isrc/topo -o $@ $< src/topo/rtmsg.c src/topo/talk.c -lmnl -lcunit
 
 unit: build/unit/test_sockutil build/unit/test_frame build/unit/test_rtmsg

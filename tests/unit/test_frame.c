@@ -1,9 +1,9 @@
 /* test_frame.c - CUnit tests of the multicast forwarder's frame handling (src/forward/frame.c). */
-#include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <string.h>
 
 #include "frame.h"
+#include "unit.h"
 
 #define PAYLOAD "Control datagram with TTL 2"
 #define UDP_LEN (8 + sizeof(PAYLOAD))
@@ -195,29 +195,17 @@ static void test_partial_checksum_is_completed(void)
 
 int main(void)
 {
-    CU_pSuite suite;
+    CU_TestInfo tests[] = {
+        {"group_mac", test_group_mac},
+        {"ipv4_checksum of RFC 1071", test_checksum_of_rfc_1071},
+        {"TTL 2 forwarded with TTL 1", test_ttl_2_is_forwarded_with_ttl_1},
+        {"TTL 1 and 0 dropped", test_ttl_1_and_0_are_dropped},
+        {"only the group forwarded", test_only_the_group_is_forwarded},
+        {"options kept", test_options_are_kept},
+        {"malformed frames dropped", test_malformed_frames_are_dropped},
+        {"padding not forwarded", test_padding_is_not_forwarded},
+        {"partial checksum completed", test_partial_checksum_is_completed},
+        CU_TEST_INFO_NULL};
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return CU_get_error();
-    suite = CU_add_suite("frame", NULL, NULL);
-    if (suite == NULL
-        || !CU_add_test(suite, "group_mac", test_group_mac)
-        || !CU_add_test(suite, "ipv4_checksum of RFC 1071", test_checksum_of_rfc_1071)
-        || !CU_add_test(suite, "TTL 2 forwarded with TTL 1", test_ttl_2_is_forwarded_with_ttl_1)
-        || !CU_add_test(suite, "TTL 1 and 0 dropped", test_ttl_1_and_0_are_dropped)
-        || !CU_add_test(suite, "only the group forwarded", test_only_the_group_is_forwarded)
-        || !CU_add_test(suite, "options kept", test_options_are_kept)
-        || !CU_add_test(suite, "malformed frames dropped", test_malformed_frames_are_dropped)
-        || !CU_add_test(suite, "padding not forwarded", test_padding_is_not_forwarded)
-        || !CU_add_test(suite, "partial checksum completed", test_partial_checksum_is_completed)) {
-        CU_cleanup_registry();
-        return CU_get_error();
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    {
-        unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-        CU_cleanup_registry();
-        return failed ? 1 : 0;
-    }
+    return unit_run("frame", tests);
 }

@@ -1,6 +1,5 @@
 /* test_rtmsg.c - CUnit tests of the topology builder's rtnetlink requests (src/topo/rtmsg.c) and of how it
  * reads the kernel's answer (src/topo/talk.c), without a socket: each message is built, then parsed back. */
-#include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
@@ -10,6 +9,7 @@
 
 #include "rtmsg.h"
 #include "talk.h"
+#include "unit.h"
 
 #define MAX_ATTR 64
 
@@ -177,26 +177,14 @@ static void test_the_answer_names_the_error_and_the_kernels_words(void)
 
 int main(void)
 {
-    CU_pSuite suite;
+    CU_TestInfo tests[] = {
+        {"veth: both ends, each in its namespace", test_veth_creates_both_ends_each_in_its_namespace},
+        {"bridge without IGMP snooping", test_bridge_floods_multicast},
+        {"link set: only what it is given", test_link_set_changes_only_what_it_is_given},
+        {"addr: local, prefix route optional", test_addr_is_local_and_its_prefix_route_optional},
+        {"route via a gateway or a device", test_route_via_a_gateway_or_out_of_a_device},
+        {"the kernel's answer", test_the_answer_names_the_error_and_the_kernels_words},
+        CU_TEST_INFO_NULL};
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return CU_get_error();
-    suite = CU_add_suite("rtmsg", NULL, NULL);
-    if (suite == NULL
-        || !CU_add_test(suite, "veth: both ends, each in its namespace", test_veth_creates_both_ends_each_in_its_namespace)
-        || !CU_add_test(suite, "bridge without IGMP snooping", test_bridge_floods_multicast)
-        || !CU_add_test(suite, "link set: only what it is given", test_link_set_changes_only_what_it_is_given)
-        || !CU_add_test(suite, "addr: local, prefix route optional", test_addr_is_local_and_its_prefix_route_optional)
-        || !CU_add_test(suite, "route via a gateway or a device", test_route_via_a_gateway_or_out_of_a_device)
-        || !CU_add_test(suite, "the kernel's answer", test_the_answer_names_the_error_and_the_kernels_words)) {
-        CU_cleanup_registry();
-        return CU_get_error();
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    {
-        unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-        CU_cleanup_registry();
-        return failed ? 1 : 0;
-    }
+    return unit_run("rtmsg", tests);
 }

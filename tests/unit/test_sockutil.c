@@ -1,6 +1,5 @@
 /* test_sockutil.c - CUnit tests of the helpers in src/sockutil.c. */
 #define _DEFAULT_SOURCE
-#include <CUnit/Basic.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "sockutil.h"
+#include "unit.h"
 
 /* A dotted quad is taken as is, without a lookup. */
 static void test_resolve_dotted_quad(void)
@@ -209,32 +209,20 @@ static void test_text_length(void)
 
 int main(void)
 {
-    CU_pSuite suite;
+    CU_TestInfo tests[] = {
+        {"resolve_ipv4 dotted quad", test_resolve_dotted_quad},
+        {"resolve_ipv4 name", test_resolve_name},
+        {"server_address", test_server_address},
+        {"resolve_ipv4 failure", test_resolve_failure},
+        {"read_full pieces and EOF", test_read_full_pieces_and_eof},
+        {"read_full two reads", test_read_full_two_reads},
+        {"read_full error", test_read_full_error},
+        {"write_full large", test_write_full_large},
+        {"write_full closed peer", test_write_full_closed_peer},
+        {"parse_long", test_parse_long},
+        {"read_line", test_read_line},
+        {"text_length", test_text_length},
+        CU_TEST_INFO_NULL};
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return CU_get_error();
-    suite = CU_add_suite("sockutil", NULL, NULL);
-    if (suite == NULL
-        || !CU_add_test(suite, "resolve_ipv4 dotted quad", test_resolve_dotted_quad)
-        || !CU_add_test(suite, "resolve_ipv4 name", test_resolve_name)
-        || !CU_add_test(suite, "server_address", test_server_address)
-        || !CU_add_test(suite, "resolve_ipv4 failure", test_resolve_failure)
-        || !CU_add_test(suite, "read_full pieces and EOF", test_read_full_pieces_and_eof)
-        || !CU_add_test(suite, "read_full two reads", test_read_full_two_reads)
-        || !CU_add_test(suite, "read_full error", test_read_full_error)
-        || !CU_add_test(suite, "write_full large", test_write_full_large)
-        || !CU_add_test(suite, "write_full closed peer", test_write_full_closed_peer)
-        || !CU_add_test(suite, "parse_long", test_parse_long)
-        || !CU_add_test(suite, "read_line", test_read_line)
-        || !CU_add_test(suite, "text_length", test_text_length)) {
-        CU_cleanup_registry();
-        return CU_get_error();
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    {
-        unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-        CU_cleanup_registry();
-        return failed ? 1 : 0;
-    }
+    return unit_run("sockutil", tests);
 }
