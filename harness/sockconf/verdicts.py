@@ -19,6 +19,8 @@ import enum
 SCOPES = ("tutorial", "listing", "spec")
 # The scopes whose failures fail a run of IMPL without STRICT=1 (a spec failure is a spec-fail then).
 COUNTED_SCOPES = ("tutorial", "listing")
+
+
 def scopes_up_to(widest):
     """The scopes from the narrowest to WIDEST, which count at WIDEST (CHECKS=listing: tutorial and listing)."""
     return SCOPES[:SCOPES.index(widest) + 1]

@@ -122,7 +122,9 @@ def decode_transcript(text):
 
 
 def open_line(prefix):
-    """A transcript line that begins with PREFIX and whose rest is open (OPEN_PART), as a case file writes it."""
+    """A transcript line that begins with PREFIX and whose rest is open (OPEN_PART), as a case file writes it.
+    PREFIX is marked as a line that goes on (a stand-in character after it, then dropped), so its trailing
+    blanks stay blanks rather than the %SP of a line's end."""
     return mark_line(prefix + ".")[:-1] + OPEN_PART
 
 
