@@ -10,11 +10,20 @@ import subprocess
 
 import pytest
 
+from sockconf.hosts import ownership
 from sockconf.hosts.netns import NETNS_DIR, in_netns
 from sockconf.hosts.topology import Topology
 from sockconf.language.topofile import parse_spec
 from sockconf.paths import SELF as SOCKCONF
 from sockconf.paths import TOPOLOGY_BUILDER
+
+
+@pytest.fixture
+def prefix():
+    """The name prefix of this test's namespaces: a run of its own (sc + run id), so the host-state checks
+    running beside it see a live run's namespaces, not leftovers, and a sweep removes them if it is killed."""
+    with ownership.owned_run() as rid:
+        yield "sc%s-" % rid
 
 
 def build(plan):
@@ -25,8 +34,7 @@ def ours(prefix):
     return sorted(n for n in os.listdir(NETNS_DIR) if n.startswith(prefix)) if os.path.isdir(NETNS_DIR) else []
 
 
-def test_a_request_refused_half_way_leaves_no_namespace_and_names_the_request(tmp_path):
-    prefix = "sct%d-" % os.getpid()
+def test_a_request_refused_half_way_leaves_no_namespace_and_names_the_request(prefix):
     plan = ("netns {p}a\nnetns {p}b\nveth {p}a eth0 {p}b eth0\nin {p}a\naddr eth0 198.18.0.1/24\n"
             "addr eth0 198.18.0.1/24\n").format(p=prefix)
     proc = build(plan)
@@ -35,8 +43,7 @@ def test_a_request_refused_half_way_leaves_no_namespace_and_names_the_request(tm
     assert ours(prefix) == []
 
 
-def test_a_bad_plan_is_refused_with_exit_2_and_leaves_nothing():
-    prefix = "sct%d-" % os.getpid()
+def test_a_bad_plan_is_refused_with_exit_2_and_leaves_nothing(prefix):
     for plan, said in (("frob x\n", "line 1: unknown request frob"),
                        ("netns {p}a\nin {p}a\nroute 198.18.2.0/24 to x\n", "line 3: route: expected"),
                        ("netns {p}a\nin {p}a\naddr lo 198.18.300.1/24\n", "expected A.B.C.D/N")):
@@ -53,11 +60,11 @@ def addresses_and_routes():
     return re.findall(r"inet (\S+)", out), routes, local
 
 
-def test_the_lan_topology_has_what_its_file_says(tmp_path):
+def test_the_lan_topology_has_what_its_file_says(prefix, tmp_path):
     """Addresses (the tutorial's on every host, without a prefix route), routes (multicast out of the only
     interface), accept_local where the tutorial's address is shared, every interface up."""
     spec = parse_spec("lan")
-    topo = Topology(spec, "sct%d" % os.getpid(), str(tmp_path))
+    topo = Topology(spec, prefix + "lan", str(tmp_path))
     with topo:
         for host in spec.hosts:
             addresses, routes, local = in_netns(topo.ns(host), addresses_and_routes)
@@ -65,7 +72,7 @@ def test_the_lan_topology_has_what_its_file_says(tmp_path):
             assert "203.106.93.94/32" in addresses, addresses
             assert "224.0.0.0/4 dev" in routes and "203.106.93.94" not in routes, routes
             assert local == "1"
-    assert ours("sct%d-" % os.getpid()) == []
+    assert ours(prefix) == []
 
 
 STRACE = shutil.which("strace")
