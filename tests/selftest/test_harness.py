@@ -671,3 +671,37 @@ def test_an_interrupt_while_a_child_is_started_is_delivered_once_it_is_recorded(
         assert signal.getsignal(signal.SIGTERM) is interrupt
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+FORKING_OWNER = """
+import os, signal, subprocess, sys, time
+from sockconf.hosts import ownership
+os.environ["SOCKCONF_RUN"] = ownership.begin_run()
+signal.signal(signal.SIGTERM, ownership.terminate_run)
+for _ in range(2):        # children forking all the time: some fork while the handler kills them
+    subprocess.Popen(["sh", "-c", "while :; do sleep 30 & done"], stdout=subprocess.DEVNULL)
+print(os.environ["SOCKCONF_RUN"], flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.alone          # timed against a signal
+def test_a_signalled_run_kills_what_its_descendants_fork_while_being_killed():
+    """A descendant forking while terminate_run kills its parent leaves a child no enumeration saw; without
+    the handler becoming its subreaper, the child goes to init and lives on (hundreds in 5 tries before)."""
+    for attempt in range(3):
+        owner = subprocess.Popen(["/usr/bin/python3", "-c", FORKING_OWNER], stdout=subprocess.PIPE, text=True,
+                                 env=dict(os.environ, PYTHONPATH=os.path.join(ROOT, "harness")),
+                                 start_new_session=True)
+        try:
+            owner.stdout.readline()
+            time.sleep(1.0)
+            owner.send_signal(signal.SIGTERM)
+            owner.communicate(timeout=10)
+            assert owner.returncode == 128 + signal.SIGTERM, owner.returncode
+            left = subprocess.run(["pgrep", "-s", str(owner.pid)], capture_output=True, text=True).stdout.split()
+            assert not left, "attempt %d: %d processes of the run left: %s" % (attempt, len(left), procfs.describe_pids(
+                [int(p) for p in left[:5]]))
+        finally:         # what a failed attempt left forks on: kill its session until nothing is left (bounded)
+            procfs.kill_until_gone(lambda: [int(p) for p in subprocess.run(
+                ["pgrep", "-s", str(owner.pid)], capture_output=True, text=True).stdout.split()], 5.0)

@@ -2,6 +2,7 @@
 run when it ends, when it is signalled (terminate_run) or when a later run
 finds it dead (sweep)."""
 import contextlib
+import ctypes
 import errno
 import fcntl
 import json
@@ -15,6 +16,7 @@ from sockconf.hosts.netns import ETC_NETNS, NAME_RE, NETNS_DIR, STATE_DIR, delet
 
 RUN_ID_LENGTH = 6          # sc + 6 characters + '-' starts every name of a run (netns.NAME_RE)
 TERMINATE_GRACE = 3.0      # seconds terminate_run spends killing descendants
+PR_SET_CHILD_SUBREAPER = 36    # <linux/prctl.h>
 
 _run_locks = {}    # run id -> descriptor holding its lock
 
@@ -137,13 +139,25 @@ def terminate_run(signum, frame=None):
     started by hand): kill every descendant (the xdist workers, an `ip` still
     building a topology, the programs under test), then remove everything of
     the run (namespaces, files) and exit 128 + SIGNUM.  Unwinding through
-    pytest and xdist instead can wait for a 15 s case."""
+    pytest and xdist instead can wait for a 15 s case.
+
+    It first becomes its descendants' subreaper: a process that forks while its
+    parent is being killed leaves a child no enumeration saw, which would go to
+    init, out of reach, and live on; now it comes here and the next round kills it."""
     me = os.getpid()
+    _become_subreaper()
     procfs.kill_until_gone(lambda: procfs.descendants(me), TERMINATE_GRACE, before_each=reap_children)
     rids = owned_run_ids(os.environ)
     sweep(run_ids=rids, only_dead=False)
     os.write(2, ("sockconf: stopped by signal %d; everything of run %s removed\n" % (signum, " ".join(rids))).encode())
     os._exit(128 + signum)
+
+
+def _become_subreaper():
+    """prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants become this process's children.  Only while a
+    run ends: in a running run, a program's orphans it never reaps would count against its uid's nproc."""
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        os.write(2, ("sockconf: prctl(PR_SET_CHILD_SUBREAPER): %s\n" % os.strerror(ctypes.get_errno())).encode())
 
 
 def owned_run_ids(env):
