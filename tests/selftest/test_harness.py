@@ -6,6 +6,7 @@ program, a program that cannot run fails only its own cases, bad set-ups are
 refused before any case, and an interrupted or killed run leaves nothing
 behind.
 """
+import glob
 import os
 import random
 import re
@@ -25,6 +26,7 @@ from sockconf.hosts import netns, ownership, procfs, sandbox, uids
 from sockconf.paths import REFERENCE as REF
 from sockconf.paths import SELF as SOCKCONF
 from sockconf.reports import junit
+from sockconf.reports import results as reports_results
 from sockconf.verdicts import Verdict
 
 
@@ -35,6 +37,14 @@ def run(args, timeout=120, **kw):
 def results(label):
     """{test id: outcome} from the run's JUnit file."""
     return junit.verdicts(junit.path(label))
+
+
+def assert_run_records_follow_their_schema(label):
+    """Every result.json the run LABEL wrote follows run.schema.json (runs write them unchecked)."""
+    paths = glob.glob(os.path.join(ROOT, "build", "artifacts", label, "*", "result.json"))
+    assert paths, "run %s wrote no result.json" % label
+    for path in paths:
+        reports_results.validate(reports_results.read_run(path), reports_results.RUN_SCHEMA)
 
 
 # What a run can leave behind, counted only for runs that are over: other runs (a CI machine's, or this
@@ -128,6 +138,7 @@ def test_impl_with_one_broken_program_fails_exactly_its_cases(impl):
     assert got.get("tcp-echo/tcpserver-impl") == Verdict.PASS
     assert got.get("tcp-server-exact-bytes/impl") == Verdict.PASS and got.get("tcp-server-reset/impl") == Verdict.PASS
     assert "tcp-echo/tcpclient-impl" in failed
+    assert_run_records_follow_their_schema("self-impl")      # passed and failed runs
 
 
 def test_a_program_that_cannot_run_fails_its_own_cases_and_the_run_goes_on(impl):
@@ -498,6 +509,7 @@ def test_pcap_records_every_link_and_the_report_says_which(tmp_path):
     pcap = os.path.join("build", "artifacts", "self-pcap", "tcp-server-exact-bytes.impl", "pcap", "a-eth0--b-eth0.pcap")
     assert "  packets:   %s (link a eth0 - b eth0)" % pcap in proc.stdout, proc.stdout
     assert "PCAP=1" in proc.stdout
+    assert_run_records_follow_their_schema("self-pcap")      # with the pcap files' records
     with open(os.path.join(ROOT, pcap), "rb") as f:
         assert f.read(4) in (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4")     # a pcap file Wireshark reads
     packets = subprocess.run(["tcpdump", "-n", "-r", os.path.join(ROOT, pcap)], capture_output=True, text=True,

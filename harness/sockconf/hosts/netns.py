@@ -1,4 +1,4 @@
-"""Network namespaces of test hosts: enter one from a thread, run a command
+"""Network namespaces of test hosts: enter one for a call (this thread only), run a command
 on a host, find and kill the processes inside.
 
 Every namespace, per-host /etc folder and run file of sockconf lives under
@@ -8,7 +8,6 @@ import ctypes
 import errno
 import os
 import re
-import threading
 
 from sockconf.hosts import procfs
 
@@ -28,32 +27,31 @@ NAME_RE = re.compile(r"^sc([a-z0-9]{6})-")
 NETNS_DIR = "/run/netns"           # where `ip netns add` binds each namespace to a file of its name
 CLONE_NEWNET = 0x40000000          # <linux/sched.h>
 MNT_DETACH = 2                     # <sys/mount.h>
-SETNS_JOIN_TIMEOUT = 10.0          # seconds a thread inside a namespace may take
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
 def in_netns(ns, func, *args):
-    """Call FUNC(*ARGS) in a thread that has entered network namespace NS."""
-    result = {}
-
-    def body():
+    """Call FUNC(*ARGS) with this thread inside network namespace NS, then back in its own.  A network
+    namespace belongs to a thread, not to its process: the other threads stay where they are, and what
+    FUNC creates (a socket) stays in NS.  (A thread started for each call cost 0.3 ms of CPU.)"""
+    own = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        target = os.open(os.path.join(NETNS_DIR, ns), os.O_RDONLY | os.O_CLOEXEC)
         try:
-            fd = os.open(os.path.join(NETNS_DIR, ns), os.O_RDONLY)
-            try:
-                if _libc.setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), "setns(%s)" % ns)
-            finally:
-                os.close(fd)
-            result["value"] = func(*args)
-        except BaseException as exc:
-            result["error"] = exc
+            _setns(target, ns)
+        finally:
+            os.close(target)
+        try:
+            return func(*args)
+        finally:
+            _setns(own, "back to this thread's own")
+    finally:
+        os.close(own)
 
-    thread = threading.Thread(target=body)
-    thread.start()
-    thread.join(SETNS_JOIN_TIMEOUT)
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
+
+def _setns(fd, what):
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "setns(%s): %s" % (what, os.strerror(ctypes.get_errno())))
 
 
 def write_file(path, text):

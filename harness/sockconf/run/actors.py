@@ -4,7 +4,7 @@ peer of the harness, peer.Peer)."""
 import enum
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 
 class Kind(str, enum.Enum):
@@ -56,8 +56,12 @@ class Event:
     local: str = None        # ADDRESS:PORT it went to on this end (a datagram's destination)
 
     def as_dict(self):
-        return {k: (round(v, 4) if k == "t" else v.value if k == "kind" else v) for k, v in asdict(self).items()
-                if v is not None}
+        out = {"t": round(self.t, 4), "actor": self.actor, "kind": self.kind.value, "text": self.text}
+        out.update((name, getattr(self, name)) for name in OPTIONAL_FIELDS if getattr(self, name) is not None)
+        return out
+
+
+OPTIONAL_FIELDS = tuple(f.name for f in fields(Event) if f.default is None)    # as_dict leaves them out when unset
 
 
 class Timeline:

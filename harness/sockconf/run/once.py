@@ -24,7 +24,7 @@ def save_record(path, case, vid, run):
     record = dict(run.record(), schema=RUN_SCHEMA_ID, case=case.name, variant=vid, checks=case.checks,
                   source=case.relpath, rerun=run.rerun)
     with open(os.path.join(path, "result.json"), "w") as f:
-        json.dump(record, f)
+        f.write(json.dumps(record))
 
 
 def run_case(case, vid, dirs, cfg, worker, artifacts, rerun):

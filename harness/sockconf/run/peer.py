@@ -1,5 +1,5 @@
 """A scripted peer of the harness: its own TCP or UDP socket inside a host's
-namespace (created by a short-lived thread that entered it), counting every
+namespace (created by this thread while it is inside), counting every
 byte it sends and receives."""
 import select
 import socket
