@@ -717,3 +717,25 @@ def test_a_signalled_run_kills_what_its_descendants_fork_while_being_killed():
         finally:         # what a failed attempt left forks on: kill its session until nothing is left (bounded)
             procfs.kill_until_gone(lambda: [int(p) for p in subprocess.run(
                 ["pgrep", "-s", str(owner.pid)], capture_output=True, text=True).stdout.split()], 5.0)
+
+
+def test_a_tree_read_from_the_children_files_is_the_tree_a_scan_of_every_process_finds():
+    """descendants() reads each process's children files (a thread's children: here a child forked by a
+    second thread, still alive: a thread's children go to another thread when it ends) when the kernel has them; the scan of every process's stat is its fallback."""
+    if not procfs.HAS_CHILDREN_FILES:
+        pytest.skip("the kernel has no /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN): only the scan is used")
+    script = ("import subprocess, threading, time\n"
+              "threading.Thread(target=lambda: (subprocess.Popen(['sleep', '30']), time.sleep(30))).start()\n"
+              "subprocess.Popen(['sh', '-c', 'sleep 30 & sleep 30 & wait'])\n"
+              "time.sleep(30)\n")
+    proc = subprocess.Popen(["/usr/bin/python3", "-c", script], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        while len(procfs._descendants_scanned(proc.pid)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        scanned = sorted(procfs._descendants_scanned(proc.pid))
+        assert len(scanned) == 4, scanned          # sleep, sh and its two sleeps
+        assert sorted(procfs.descendants(proc.pid)) == scanned
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)

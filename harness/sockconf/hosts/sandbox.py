@@ -132,7 +132,7 @@ class Sandbox:
         """Kill every process of the case's user, remove its files, free the uid."""
         left = kill_uid(self.uid)
         shutil.rmtree(self.scratch, ignore_errors=True)
-        free_uid(self.uid)
+        free_uid(self.uid, left)
         return left
 
     def __enter__(self):

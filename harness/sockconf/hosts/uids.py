@@ -74,26 +74,28 @@ def kill_uid(uid, timeout=5.0, zombies=True):
 
 
 def allocate_uid(rid):
-    """A uid of the reserved range that no process and no other run uses,
-    recorded in /run/sockconf/uids/UID (its content: the run id).  The file
-    appears whole (written aside, then linked into place), so a sweep never
-    reads a half-made one."""
+    """A uid of the reserved range that no other run uses, recorded in /run/sockconf/uids/UID (its
+    content: the run id).  The file appears whole (written aside, then linked into place), so a sweep
+    never reads a half-made one.  No process has a uid without its file: the file goes only once they
+    are all gone (free_uid), a killed run's when a sweep has killed them (release_uids), and what
+    became a uid after its case had ended is killed by the sweep at every run's start and end
+    (unheld_uids).  So no scan of every process here: it cost 1.3 to 2 ms of CPU per case run."""
     os.makedirs(UID_DIR, exist_ok=True)
     first, count = case_uid_range()
     for _ in range(100):
         uid = first + UNSEEDED.randrange(count)
         fd = create_whole(os.path.join(UID_DIR, str(uid)), lambda fd: os.write(fd, rid.encode()))
-        if fd is None:
-            continue
-        os.close(fd)
-        if not procfs.uid_pids(uid):
+        if fd is not None:
+            os.close(fd)
             return uid
-        os.unlink(os.path.join(UID_DIR, str(uid)))
     raise SandboxError("no free uid in %d..%d" % (first, first + count - 1))
 
 
-def free_uid(uid):
-    """Release UID (its processes killed): its file under /run/sockconf/uids goes."""
+def free_uid(uid, left=()):
+    """Release UID once its processes are killed: its file under /run/sockconf/uids goes, unless some
+    (LEFT) outlived the kill; then it stays held until the run's end, whose sweep kills them again."""
+    if left:
+        return
     try:
         os.unlink(os.path.join(UID_DIR, str(uid)))
     except FileNotFoundError:
