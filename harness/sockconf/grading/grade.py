@@ -115,10 +115,9 @@ def explored_record(name, outcome, out_dir, seed_value):
         verdict, reason = Verdict.ERROR, "; ".join(outcome["notes"])
     else:
         verdict, reason = Verdict.PASS, ""
-    row = {"case": "explore-" + outcome["program"], "variant": "explore",
-           "checks": found["checks"] if found else "tutorial",
-           "title": "explore %s: %d scenarios, seed %d" % (outcome["program"], outcome["scenarios"], seed_value),
-           "programs": [outcome["program"]], "verdict": verdict, "reason": reason, "duration": 0.0}
+    row = results.new_row("explore-" + outcome["program"], "explore", found["checks"] if found else "tutorial",
+                          "explore %s: %d scenarios, seed %d" % (outcome["program"], outcome["scenarios"], seed_value),
+                          [outcome["program"]], verdict, reason)
     return results.record(name, row, None, None)
 
 
@@ -142,9 +141,8 @@ def kept(record, name, detail_path, out_dir):
 
 def error_record(name, case, variant, reason):
     """The `error` record of CASE's VARIANT for implementation NAME, which could not be run (REASON)."""
-    return results.record(name, {"case": case.name, "variant": variant, "checks": case.checks, "title": case.title,
-                                 "programs": case.programs(), "verdict": Verdict.ERROR, "reason": reason,
-                                 "duration": 0.0}, None, None)
+    return results.record(name, results.new_row(case.name, variant, case.checks, case.title, case.programs(),
+                                                Verdict.ERROR, reason), None, None)
 
 
 def error_records(name, entry, cases, case_patterns):

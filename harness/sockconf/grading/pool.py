@@ -48,22 +48,16 @@ def provides_any(path):
     return any(os.path.isfile(os.path.join(path, p)) for p in PROGRAMS)
 
 
-def new_entry(name, path):
-    """The implementation entry of results.json for NAME at PATH, before it runs."""
-    return {"name": name, "path": os.path.abspath(path), "status": "ran", "error": None,
-            "programs": results.program_hashes(path), "wall_seconds": 0.0, "cpu_seconds": 0.0}
-
-
 def run_class(members, tag, out_dir, jobs, case_patterns=None, extra=()):
     """Every member's cases in one pool of JOBS workers (sockconf run --class), each member with its own
     run id, label and budget.  MEMBERS: [{"name", "impl"}, optionally "label" (else TAG-K), "ref" (its pairs' other program)
     and "case" (its own CASE= patterns)]; EXTRA: more options of sockconf run (--strict).  The class's
     console goes to OUT_DIR/logs/class.log.  A member that holds none of the programs is not run: its
     entry says so.  {name: (implementation entry, rows)}."""
-    graded = {m["name"]: (new_entry(m["name"], m["impl"]), []) for m in members}
+    graded = {m["name"]: (results.new_entry(m["name"], os.path.abspath(m["impl"])), []) for m in members}
     for m in members:
         if not provides_any(m["impl"]):
-            graded[m["name"]][0].update(status="error", error="holds none of the programs (%s)" % " ".join(PROGRAMS))
+            results.not_run(graded[m["name"]][0], "holds none of the programs (%s)" % " ".join(PROGRAMS))
     members = [m for m in members if graded[m["name"]][0]["status"] == "ran"]
     if not members:
         return graded
@@ -85,8 +79,8 @@ def run_class(members, tag, out_dir, jobs, case_patterns=None, extra=()):
         entry = graded[name][0]
         run_results = results.path(labels[name])
         if status is None or not os.path.exists(run_results):
-            entry.update(status="error", error="the class timed out after %.0f s" % bound if status is None
-                         else "the run did not start (exit %d): %s" % (status, last_line(log_path)))
+            results.not_run(entry, "the class timed out after %.0f s" % bound if status is None
+                            else "the run did not start (exit %d): %s" % (status, last_line(log_path)))
             continue
         doc = results.read(run_results)
         spent = doc["implementations"][0]

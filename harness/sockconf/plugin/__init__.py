@@ -14,7 +14,7 @@ import pytest
 
 
 from sockconf.plugin.scheduler import PoolScheduling
-from sockconf.reports import blame
+from sockconf.reports import blame, results
 from sockconf.reports import summary
 from sockconf.hosts import ownership
 from sockconf import settings
@@ -140,9 +140,10 @@ def row(report, props):
         reason = report.wasxfail.replace("reason: ", "", 1).partition("\n")[0]
     elif verdict == Verdict.SKIPPED and isinstance(report.longrepr, tuple):
         reason = report.longrepr[2].replace("Skipped: ", "", 1)
-    ran_for = props.pop("ran_for", 0.0)     # the case run itself, in setup (suite.case_outcome)
-    return dict(props, programs=props["programs"].split(), verdict=verdict, reason=reason,
-                duration=round(ran_for + (report.duration if report.when == "call" else 0.0), 3))
+    ran_for = props.get("ran_for", 0.0)     # the case run itself, in setup (suite.case_outcome)
+    more = {k: props[k] for k in ("label", "artifacts") if k in props}
+    return results.new_row(props["case"], props["variant"], props["checks"], props["title"], props["programs"].split(),
+                           verdict, reason, ran_for + (report.duration if report.when == "call" else 0.0), **more)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

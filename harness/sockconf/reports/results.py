@@ -10,6 +10,7 @@ import os
 import platform
 import subprocess
 import time
+from typing import TypedDict
 
 from sockconf.catalogue import PROGRAMS
 from sockconf.hosts import kernel
@@ -52,6 +53,57 @@ def program_hashes(directory):
     """{program: sha256 (16 hex digits), or None when DIRECTORY does not provide it}."""
     return {p: (sha256(os.path.join(directory, p)) if os.path.isfile(os.path.join(directory, p)) else None)
             for p in PROGRAMS}
+
+
+class Row(TypedDict, total=False):
+    """A case run's row: what is known of one run before results.json names its implementation.  The
+    plugin makes one per run from pytest's report, make grade one per program explored and per case
+    an implementation could not run; blame.annotate adds blamed and pair_only."""
+    case: str
+    variant: str                # ref, impl, PROGRAM-impl, explore
+    checks: str                 # its scope (verdicts.SCOPES)
+    title: str
+    programs: list              # the programs under test in it
+    verdict: Verdict
+    reason: str                 # why it did not pass, in one line ('' when it did)
+    duration: float             # seconds
+    label: str                  # the run's label (a class member's)
+    artifacts: str              # its folder under ROOT, with its result.json; absent when it did not run
+    blamed: list
+    pair_only: bool
+
+
+def new_row(case, variant, checks, title, programs, verdict, reason="", duration=0.0, **more):
+    """A Row; MORE: label, artifacts."""
+    unknown = set(more) - {"label", "artifacts"}
+    if unknown:
+        raise TypeError("new_row: no field %s" % ", ".join(sorted(unknown)))
+    return Row(case=case, variant=variant, checks=checks, title=title, programs=list(programs),
+               verdict=Verdict(verdict), reason=reason, duration=round(duration, 3), **more)
+
+
+class Entry(TypedDict):
+    """An implementation of results.json: its name and folder, whether it ran (else why not), its
+    programs' hashes, what it spent."""
+    name: str
+    path: str
+    status: str                 # ran, or error
+    error: str                  # why it did not run (None when it ran)
+    programs: dict              # program -> sha256 (16 hex digits), None when not provided
+    wall_seconds: float
+    cpu_seconds: float
+
+
+def new_entry(name, path, wall_seconds=0.0, cpu_seconds=0.0):
+    """The Entry of implementation NAME in folder PATH, which ran (not_run() says otherwise)."""
+    return Entry(name=name, path=path, status="ran", error=None, programs=program_hashes(path),
+                 wall_seconds=round(wall_seconds, 2), cpu_seconds=round(cpu_seconds, 2))
+
+
+def not_run(entry, why):
+    """ENTRY did not run, for the reason WHY."""
+    entry.update(status="error", error=why)
+    return entry
 
 
 def record(name, row, detail, detail_path):

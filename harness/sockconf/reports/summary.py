@@ -29,9 +29,7 @@ def write_results(rows, cfg, spent=None):
             cpu_ms += sum(p["harness_ms"] + p["children_ms"] for p in detail.get("cpu", {}).values())
         records.append(results.record(cfg.label, row, detail, os.path.relpath(detail_path, REPORTS) if detail else None))
     wall_seconds, cpu_seconds = spent or (sum(r["duration"] for r in rows), cpu_ms / 1000.0)
-    implementation = {"name": cfg.label, "path": directory, "status": "ran", "error": None,
-                      "programs": results.program_hashes(directory), "wall_seconds": round(wall_seconds, 2),
-                      "cpu_seconds": round(cpu_seconds, 2)}
+    implementation = results.new_entry(cfg.label, directory, wall_seconds, cpu_seconds)
     path = results.path(cfg.label)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     doc = results.document([implementation], records)
