@@ -7,6 +7,7 @@ results.json follows its schema; the pages open in a real browser.
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -270,6 +271,8 @@ def test_grade_with_exploration_records_each_program_and_keeps_the_finding(tmp_p
     assert found["verdict"] == "fail" and found["checks"] in ("tutorial", "listing"), found
     findings = os.listdir(out / "impl" / "mutant" / "findings")
     assert findings == ["explore-iserver-seed%s.case" % EXPLORE_SEED] and findings[0] in found["reason"], (findings, found)
+    # the reason is the failure's one line made from its data (the failing step, or the transcript that differs)
+    assert re.search(r": (line \d+: .+: .+|transcript of \w+ differs) \(case ", found["reason"]), found["reason"]
     finding_fails_the_mutant_and_passes_the_reference(out / "impl" / "mutant" / "findings", subs / "mutant")
 
 

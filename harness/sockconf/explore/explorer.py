@@ -24,6 +24,7 @@ from sockconf.explore.scenario import Scenario, concrete_case, write
 from sockconf.hosts.sandbox import run_state_dir
 from sockconf.language.cases import CaseErrors, parse_case
 from sockconf.reports.results import program_hashes
+from sockconf.run.failure import one_line
 from sockconf.run.once import run_case
 from sockconf.verdicts import scopes_up_to
 
@@ -59,9 +60,10 @@ class Progress:
 class Difference(Exception):
     """The implementation did not do what the reference did in SCENARIO."""
 
-    def __init__(self, scenario, concrete, failure, named_as):
-        super().__init__(failure.split("\n")[0])
+    def __init__(self, scenario, concrete, failure, reason, named_as):
+        super().__init__(reason)
         self.scenario, self.concrete, self.failure = scenario, concrete, failure
+        self.reason = reason              # the failure in one line, from its data (failure.one_line)
         self.named_as = named_as          # the path the failure report gives the case, until it is written
 
 
@@ -114,6 +116,11 @@ class Explorer:
 
     def failure(self, case, directory, label):
         return self.run(case, directory, label)[1]
+
+    def failed(self, case, directory, label):
+        """(its failure report, the failure in one line) of CASE with the programs of DIRECTORY, or None."""
+        run, report = self.run(case, directory, label)
+        return (report, one_line(run.failure)) if report else None
 
     def reference(self, scenario):
         """The checking case of what the reference did in SCENARIO, or None
@@ -202,12 +209,12 @@ class Explorer:
             outcome.scenarios += 1
             text = finding_text(program, self.seed, self.cfg.impl, self.findings, title, concrete, self.checks)
             candidate = self.parse(text, finding_name(program, self.seed), False)
-            failure = self.failure(candidate, self.cfg.impl or self.cfg.ref, "candidate")
+            failure = self.failed(candidate, self.cfg.impl or self.cfg.ref, "candidate")
             if failure and not self.confirmed(candidate):
                 outcome.noise += 1           # it did not fail twice, or the reference failed it too: timing, not a difference
                 failure = None
             if failure:
-                found = Difference(scenario, text, failure, candidate.relpath)
+                found = Difference(scenario, text, *failure, candidate.relpath)
                 confirmed.append(found)
                 if not shrinking_since:
                     shrinking_since.append(time.monotonic())

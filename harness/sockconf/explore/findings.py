@@ -17,7 +17,8 @@ SHOWN_LINES = 14       # lines of a difference's report on the console (the case
 def as_record(found):
     """A Difference as plain data (it crosses from the worker process)."""
     return {"title": found.scenario.title, "checks": found.scenario.checks, "concrete": found.concrete,
-            "failure": found.failure, "named_as": found.named_as}   # the case's path in the failure report
+            "failure": found.failure, "reason": found.reason,
+            "named_as": found.named_as}   # the case's path in the failure report
 
 
 def describe(outcome):

@@ -109,7 +109,7 @@ def explored_record(name, outcome, out_dir, seed_value):
     found = outcome["difference"]
     if found:
         verdict = Verdict.FAIL if found["checks"] in COUNTED_SCOPES else Verdict.SPEC_FAIL
-        reason = "%s: %s (case %s)" % (found["title"], found["failure"].split("\n")[0],
+        reason = "%s: %s (case %s)" % (found["title"], found["reason"],
                                        os.path.relpath(outcome["case_path"], out_dir))
     elif outcome["flaky"] or outcome["stopped"]:
         verdict, reason = Verdict.ERROR, "; ".join(outcome["notes"])

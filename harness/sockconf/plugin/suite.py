@@ -12,6 +12,7 @@ from sockconf.language.topofile import TopologyError
 from sockconf.language.variants import variant_id
 from sockconf.paths import ROOT, shown
 from sockconf.run import budget
+from sockconf.run.failure import one_line
 from sockconf.run.once import run_case
 from sockconf.verbs.programs import unrunnable
 from sockconf.verdicts import COUNTED_SCOPES
@@ -35,14 +36,6 @@ def rerun_command(case, vid, cfg):
     if cfg.pcap:
         parts.append("PCAP=1")
     return " ".join(parts)
-
-
-def one_line(details):
-    """A failure in one line, from its data (failure.failure_details): the failing step and what went
-    wrong, or the first program whose transcript differs."""
-    if details["line"] is not None:
-        return "line %d: %s: %s" % (details["line"], details["source"], details["message"])
-    return "transcript of %s differs" % details["transcripts"][0]["actor"]
 
 
 class CaseOutcome:

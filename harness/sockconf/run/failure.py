@@ -86,6 +86,14 @@ def unified(expected, actual, actor):
     return lines
 
 
+def one_line(details):
+    """A failure in one line, from its data (failure.failure_details): the failing step and what went
+    wrong, or the first program whose transcript differs."""
+    if details["line"] is not None:
+        return "line %d: %s: %s" % (details["line"], details["source"], details["message"])
+    return "transcript of %s differs" % details["transcripts"][0]["actor"]
+
+
 def failure_report(run, failure, diffs):
     case = run.case
     lines = ["%s: %s FAILED (checks: %s)" % (case.relpath, case.name, case.checks),
