@@ -10,6 +10,7 @@ from sockconf.explore import spaces
 from sockconf.explore.scenario import concrete_steps
 from sockconf.hosts.sockopts import ephemeral_ports, on_port
 from sockconf.language import variants
+from sockconf.run.observations import Bound, Observation, Sockets, Take
 from sockconf.reports import blame, gradescope, results
 from sockconf.verdicts import FAILURES, WORST_FIRST, Verdict, scopes_up_to
 
@@ -133,19 +134,17 @@ def test_examples_are_shared_by_entries_with_largest_remainders_the_exchange_fir
 
 def test_a_port_the_kernel_picked_is_written_0_and_its_backlog_left_out():
     picked = next(iter(ephemeral_ports()))
-    observation = {"kind": "sockets", "actor": "srv", "host": "a", "sockets": [
-        {"protocol": "tcp", "port": 3111, "backlogs": [5], "options": {"SO_REUSEADDR": 1}},
-        {"protocol": "udp", "port": picked, "backlogs": [7], "options": {"SO_BROADCAST": 0}}]}
+    observation = Sockets(9, "srv", "a", [Bound("tcp", 3111, {"SO_REUSEADDR": 1}, [5]),
+                                          Bound("udp", picked, {"SO_BROADCAST": 0}, [7])])
     steps = [s.split(None, 1)[1].strip() for s in concrete_steps(observation)]
     assert steps == ["backlog a 3111 5", "sockopt tcp 3111 SO_REUSEADDR 1", "sockopt udp 0 SO_BROADCAST 0"]
 
 
 def test_what_a_peer_took_becomes_its_recv_and_how_it_ended():
-    steps = [s.split(None, 1)[1].strip() for s in concrete_steps(
-        {"kind": "take", "actor": "c1", "data": b"hi\n", "ending": "eof", "quiet": 0.5})]
+    steps = [s.split(None, 1)[1].strip() for s in concrete_steps(Take(9, "c1", b"hi\n", "eof", 0.5))]
     assert steps == ['recv "hi\\n"', "recv-eof"]
     with pytest.raises(ValueError):
-        concrete_steps({"kind": "no-such", "actor": "c1"})
+        concrete_steps(Observation(9, "c1"))
 
 
 def test_port_0_matches_only_a_port_the_kernel_picks():

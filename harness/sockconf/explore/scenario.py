@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sockconf.hosts.sockopts import ephemeral_ports
 from sockconf.language.notation import mark_line, open_line, quote
 from sockconf.language.steps import step_line as step
+from sockconf.run.observations import Ending, Processes, Sockets, Take, TakeDatagrams, Waiting
 
 TIME_TOLERANCE = 1.0   # seconds: when a timed ending may differ from the reference's (a 15 s timeout is not one of 13.5)
 CASE_FORMAT = 3        # how concrete_case() writes what the reference did: a new one is not read from an old cache
@@ -46,53 +47,59 @@ def source(address, port):
 
 
 def datagram_step(actor, datagram):
-    """The step that checks one datagram: its bytes and source; sent to a group, its IP TTL too."""
-    if datagram["dst"] is not None and 224 <= int(datagram["dst"].split(".")[0]) <= 239:
-        return step(actor, "mcast-recv %s src=%s ttl=%d" % (quote(datagram["data"]), source(*datagram["src"]),
-                                                           datagram["ttl"]))
-    return step(actor, "udp-recv %s src=%s" % (quote(datagram["data"]), source(*datagram["src"])))
+    """The step that checks one Datagram: its bytes and source; sent to a group, its IP TTL too."""
+    if datagram.dst is not None and 224 <= int(datagram.dst.split(".")[0]) <= 239:
+        return step(actor, "mcast-recv %s src=%s ttl=%d" % (quote(datagram.data), source(*datagram.src), datagram.ttl))
+    return step(actor, "udp-recv %s src=%s" % (quote(datagram.data), source(*datagram.src)))
 
 
-def blocked_in_steps(actor, observation):
-    """The step that checks the call a program was seen waiting in, if any."""
-    if observation["call"] is None:
+def blocked_in_steps(seen):
+    """The step that checks the call a program was seen waiting in (a Waiting or an Ending), if any."""
+    if seen.call is None:
         return []
-    size = "" if observation["size"] is None else " size=%d" % observation["size"]
-    return [step(actor, "blocked-in %s%s" % (observation["call"], size))]
+    size = "" if seen.size is None else " size=%d" % seen.size
+    return [step(seen.actor, "blocked-in %s%s" % (seen.call, size))]
+
+
+def take_steps(seen):
+    out = [step(seen.actor, "recv %s" % quote(seen.data))] if seen.data else []
+    ending = {"eof": "recv-eof", "reset": "recv-reset", "open": "recv-nothing for=%g" % seen.quiet}[seen.ending]
+    return out + [step(seen.actor, ending)]
+
+
+def datagrams_steps(seen):
+    return [datagram_step(seen.actor, d) for d in seen.datagrams] + [step(seen.actor, "udp-nothing for=%g" % seen.quiet)]
+
+
+def sockets_steps(seen):
+    out = []
+    for bound in seen.sockets:
+        picked = bound.port in ephemeral_ports()      # by the kernel: another number each run, written 0
+        out += [step("net", "backlog %s %d %d" % (seen.host, bound.port, n)) for n in bound.backlogs if not picked]
+        out += [step(seen.actor, "sockopt %s %d %s %d" % (bound.protocol, 0 if picked else bound.port, name, value))
+                for name, value in sorted(bound.options.items())]
+    return out
+
+
+def ending_steps(seen):
+    if seen.status is None:      # settled in a call first: what it printed is all there when killed
+        return [step(seen.actor, "running for=%g" % seen.wait)] + blocked_in_steps(seen) + [
+            step(seen.actor, "signal KILL"), step(seen.actor, "exit -9")]
+    timed = "" if seen.after is None else " at=%.1f+-%g from=%s" % (seen.after, TIME_TOLERANCE, seen.since)
+    return [step(seen.actor, "exit %d%s" % (seen.status, timed))]
+
+
+# each kind of observation (run/observations.py) -> the checking steps that say what it saw
+STEPS_OF = {Take: take_steps, TakeDatagrams: datagrams_steps, Waiting: blocked_in_steps, Sockets: sockets_steps,
+            Processes: lambda seen: [step(seen.actor, "tree %d" % seen.count)], Ending: ending_steps}
 
 
 def concrete_steps(observation):
     """The checking steps that say what one observation step saw."""
-    kind, actor = observation["kind"], observation["actor"]
-    if kind == "take":
-        out = [step(actor, "recv %s" % quote(observation["data"]))] if observation["data"] else []
-        ending = {"eof": "recv-eof", "reset": "recv-reset",
-                  "open": "recv-nothing for=%g" % observation["quiet"]}[observation["ending"]]
-        return out + [step(actor, ending)]
-    if kind == "take-datagrams":
-        out = [datagram_step(actor, d) for d in observation["datagrams"]]
-        return out + [step(actor, "udp-nothing for=%g" % observation["quiet"])]
-    if kind == "waiting":
-        return blocked_in_steps(actor, observation)
-    if kind == "sockets":
-        out = []
-        for seen in observation["sockets"]:
-            picked = seen["port"] in ephemeral_ports()      # by the kernel: another number each run, written 0
-            out += [step("net", "backlog %s %d %d" % (observation["host"], seen["port"], n))
-                    for n in seen.get("backlogs", ()) if not picked]
-            out += [step(actor, "sockopt %s %d %s %d" % (seen["protocol"], 0 if picked else seen["port"], name, value))
-                    for name, value in sorted(seen["options"].items())]
-        return out
-    if kind == "processes":
-        return [step(actor, "tree %d" % observation["count"])]
-    if kind == "ending":
-        if observation["status"] is None:      # settled in a call first: what it printed is all there when killed
-            return [step(actor, "running for=%g" % observation["wait"])] + blocked_in_steps(actor, observation) + [
-                step(actor, "signal KILL"), step(actor, "exit -9")]
-        timed = "" if observation.get("after") is None else " at=%.1f+-%g from=%s" % (
-            observation["after"], TIME_TOLERANCE, observation["since"])
-        return [step(actor, "exit %d%s" % (observation["status"], timed))]
-    raise ValueError("unknown observation %r" % kind)
+    steps_of = STEPS_OF.get(type(observation))
+    if steps_of is None:
+        raise ValueError("unknown observation %r" % (observation,))
+    return steps_of(observation)
 
 
 def transcript(output, open_lines=()):
@@ -117,7 +124,7 @@ def concrete_case(scenario, observations, outputs, title=None, comments=()):
     """The case that checks what the reference did: SCENARIO's steps with
     each observation step replaced, and every program's transcript; None
     when an output cannot be written exactly."""
-    by_line = {o["line"]: o for o in observations}
+    by_line = {o.line: o for o in observations}
     first_step_line = scenario.text().split("\n").index("[steps]") + 2     # 1-based
     steps = []
     for i, written in enumerate(scenario.steps):

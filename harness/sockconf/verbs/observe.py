@@ -10,12 +10,13 @@ from sockconf.hosts import procfs, sockdiag, sockopts
 from sockconf.hosts.netns import in_netns
 from sockconf.language.argtypes import CALL_NAMES
 from sockconf.language.registry import verb
+from sockconf.run.observations import Bound, Datagram, Ending, Processes, Sockets, Take, TakeDatagrams, Waiting
 from sockconf.verbs.proc import tree
 
 QUIET_DEFAULT = 1.0
 KILL_WAIT = 2.0        # seconds a SIGKILLed program may take to be reaped
 SETTLE = 0.05          # seconds between two readings of what a program waits in
-NOT_WAITING = {"call": None, "size": None}     # an observation's call and size: it waits in no call a case names
+NOT_WAITING = (None, None)     # an observation's call and size: it waits in no call a case names
 
 
 def settled(read, until, interval, running=lambda: True):
@@ -35,8 +36,7 @@ def settled(read, until, interval, running=lambda: True):
       options="for:seconds", observes=True)
 def take(run, step, deadline):
     data, ending = run.actor(step).take(step.opts.get("for", QUIET_DEFAULT), deadline)
-    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "take", "data": data,
-                             "ending": ending, "quiet": step.opts.get("for", QUIET_DEFAULT)})
+    run.observations.append(Take(step.lineno, step.actor, data, ending, step.opts.get("for", QUIET_DEFAULT)))
 
 
 @verb("take-datagrams", "", "peer", "receive datagrams until `for=S` seconds pass without one",
@@ -49,9 +49,8 @@ def take_datagrams(run, step, deadline):
         if one is None:
             break
         data, src, ttl, dst = one
-        got.append({"data": data, "src": src, "ttl": ttl, "dst": dst})
-    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "take-datagrams",
-                             "datagrams": got, "quiet": quiet})
+        got.append(Datagram(data, src, ttl, dst))
+    run.observations.append(TakeDatagrams(step.lineno, step.actor, got, quiet))
 
 
 @verb("ending", "", "program", "how X ends: its exit status within `for=S` seconds; if still running, what "
@@ -68,20 +67,18 @@ def ending(run, step, deadline):
         proc.wait_exit(time.monotonic() + KILL_WAIT)
     proc.drain()
     since = step.opts.get("since")
-    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "ending",
-                             "status": None if got is None else got[0], "wait": wait, "since": since,
-                             "after": None if got is None or since is None else got[1] - run.marks[since],
-                             **waited})
+    run.observations.append(Ending(step.lineno, step.actor, None if got is None else got[0], wait, since,
+                                   None if got is None or since is None else got[1] - run.marks[since], *waited))
 
 
 def waiting_call(proc, until):
-    """What PROC waits in once settled (before UNTIL), as an observation's call and size: a call a case
+    """What PROC waits in once settled (before UNTIL), as an observation's (call, size): a call a case
     names, or NOT_WAITING."""
     seen = settled(lambda: procfs.waiting_in(proc.proc.pid), until, SETTLE,
                    running=lambda: procfs.process_state(proc.proc.pid) not in (None, "Z"))
     if seen is None or seen.call not in CALL_NAMES:
         return NOT_WAITING
-    return {"call": seen.call, "size": seen.size}
+    return seen.call, seen.size
 
 
 @verb("waiting", "", "program", "what X waits in: /proc/PID/syscall read until two readings %g s apart " % SETTLE +
@@ -89,7 +86,7 @@ def waiting_call(proc, until):
       options="for:seconds", observes=True, needs="proc_syscall")
 def waiting(run, step, deadline):
     waited = waiting_call(run.actor(step), min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT)))
-    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "waiting", **waited})
+    run.observations.append(Waiting(step.lineno, step.actor, *waited))
 
 
 @verb("sockets", "", "program", "the sockets X waits for peers on (TCP listening, UDP bound): each one's "
@@ -98,12 +95,10 @@ def sockets(run, step, deadline):
     proc = run.actor(step)
     found = []
     for bound in sockopts.bound_sockets(proc.proc.pid):
-        seen = {"protocol": bound.protocol, "port": bound.port, "options": bound.options}
-        if bound.protocol == "tcp":
-            seen["backlogs"] = in_netns(run.topo.ns(proc.host), sockdiag.listen_backlogs, bound.port)
-        found.append(seen)
-    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "sockets",
-                             "host": proc.host, "sockets": found})
+        backlogs = in_netns(run.topo.ns(proc.host), sockdiag.listen_backlogs, bound.port) \
+            if bound.protocol == "tcp" else []
+        found.append(Bound(bound.protocol, bound.port, bound.options, backlogs))
+    run.observations.append(Sockets(step.lineno, step.actor, proc.host, found))
 
 
 @verb("processes", "", "program", "how many processes X's tree has (zombies not counted): read until two "
@@ -112,4 +107,4 @@ def processes(run, step, deadline):
     proc = run.actor(step)
     until = min(deadline, time.monotonic() + step.opts.get("for", QUIET_DEFAULT))
     seen = settled(lambda: len(tree(proc)[0]), until, SETTLE * 4)
-    run.observations.append({"line": step.lineno, "actor": step.actor, "kind": "processes", "count": seen})
+    run.observations.append(Processes(step.lineno, step.actor, seen))
