@@ -70,7 +70,8 @@ def gone(run, step, deadline):
                          actual=describe_pids(left))
 
 
-@verb("kill-worker", "", "program", "SIGKILL to one of X's workers (the lowest pid)")
+@verb("kill-worker", "", "program", "SIGKILL to one of X's workers (the lowest pid), and wait until it has "
+      "ended (a zombie, or reaped): a dying worker still counts in X's tree, and may still take a client")
 def kill_worker(run, step, deadline):
     proc = run.actor(step)
     workers = sorted(p for p in tree(proc)[0] if p != proc.proc.pid)
@@ -78,6 +79,10 @@ def kill_worker(run, step, deadline):
         raise StepFailed("no worker to kill", expected="a worker process", actual="none")
     os.kill(workers[0], signal.SIGKILL)
     run.timeline.add(step.actor, "signal", "SIGKILL to worker %d" % workers[0])
+    state = run.poll(deadline, lambda: None if procfs.process_state(workers[0]) in (None, "Z")
+                     else procfs.process_state(workers[0]))
+    if state is not None:
+        raise StepFailed("worker %d did not end after SIGKILL" % workers[0], expected="ended", actual="state " + state)
 
 
 @verb("holds", "PEER:peer", "program",
