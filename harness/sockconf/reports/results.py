@@ -29,9 +29,10 @@ def path(label):
     return os.path.join(REPORTS, label + ".results.json")
 
 
-def suite_info():
+@functools.lru_cache(maxsize=None)
+def _suite_info():
     """What exactly ran the cases: the suite's commit, the kernel and what it lacks, what forwarded
-    multicast, iproute2."""
+    multicast, iproute2.  Asked once per process (git and ip started once, not per class member)."""
     commit = subprocess.run(["git", "-C", ROOT, "describe", "--always", "--dirty"],
                             capture_output=True, text=True).stdout.strip() or "unknown"
     iproute = subprocess.run(["ip", "-V"], capture_output=True, text=True).stdout.strip()
@@ -39,6 +40,11 @@ def suite_info():
     return {"version": commit, "kernel": platform.release(), "iproute2": iproute,
             "forwarding": answer.forwarding_text(),
             "kernel_absent": sorted(answer.absent)}
+
+
+def suite_info():
+    """_suite_info(), a copy of its own for each document."""
+    return dict(_suite_info(), kernel_absent=list(_suite_info()["kernel_absent"]))
 
 
 def sha256(file_path):
