@@ -87,10 +87,8 @@ struct nlmsghdr *rtmsg_addr(char *buf, uint32_t seq, uint32_t ifindex, struct in
     struct nlmsghdr *nlh = request(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, seq);
     struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 
-    ifa->ifa_family = AF_INET;
-    ifa->ifa_prefixlen = prefix;
-    ifa->ifa_scope = RT_SCOPE_UNIVERSE;
-    ifa->ifa_index = ifindex;
+    *ifa = (struct ifaddrmsg){ .ifa_family = AF_INET, .ifa_prefixlen = prefix, .ifa_scope = RT_SCOPE_UNIVERSE,
+                               .ifa_index = ifindex };
     mnl_attr_put(nlh, IFA_LOCAL, sizeof(addr), &addr);
     mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
     if (noprefixroute)
@@ -104,12 +102,9 @@ struct nlmsghdr *rtmsg_route(char *buf, uint32_t seq, struct in_addr dst, uint8_
     struct nlmsghdr *nlh = request(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, seq);
     struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
-    rtm->rtm_family = AF_INET;
-    rtm->rtm_dst_len = prefix;
-    rtm->rtm_table = RT_TABLE_MAIN;
-    rtm->rtm_protocol = RTPROT_BOOT;
-    rtm->rtm_scope = gateway.s_addr ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-    rtm->rtm_type = RTN_UNICAST;
+    *rtm = (struct rtmsg){ .rtm_family = AF_INET, .rtm_dst_len = prefix, .rtm_table = RT_TABLE_MAIN,
+                           .rtm_protocol = RTPROT_BOOT, .rtm_type = RTN_UNICAST,
+                           .rtm_scope = gateway.s_addr ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK };
     mnl_attr_put(nlh, RTA_DST, sizeof(dst), &dst);
     if (gateway.s_addr)
         mnl_attr_put(nlh, RTA_GATEWAY, sizeof(gateway), &gateway);
