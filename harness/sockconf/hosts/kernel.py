@@ -12,6 +12,7 @@ routed cases through the forwarder on a kernel that has multicast routing).
 """
 import ctypes
 import functools
+import json
 import os
 import shutil
 import socket
@@ -42,28 +43,9 @@ class Feature:
     without: str     # what the suite does without it
 
 
-FEATURES = (
-    Feature("netns", "network namespaces", "CONFIG_NET_NS", "every test host",
-            "nothing can run: the run stops before any case"),
-    Feature("mountns", "mount namespaces", "CONFIG_NAMESPACES", "the launcher (each host's /etc, private /tmp)",
-            "nothing can run: the run stops before any case"),
-    Feature("veth", "veth pairs", "CONFIG_VETH", "every topology's links",
-            "nothing can run: the run stops before any case"),
-    Feature("bridge", "bridges", "CONFIG_BRIDGE", "the lan and routed topologies' switches",
-            "their cases are skipped"),
-    Feature("mroute", "IP multicast routing", "CONFIG_IP_MROUTE", "the routed topology's mroute lines (smcrouted)",
-            "sockconf's forwarder serves them (needs packet sockets)"),
-    Feature("packet", "packet sockets", "CONFIG_PACKET", "sockconf's forwarder; PCAP=1 (tcpdump)",
-            "no forwarder: routed cases skipped where mroute is absent too; PCAP=1 refused"),
-    Feature("nftables", "nftables", "CONFIG_NF_TABLES, CONFIG_NFT_COUNTER", "the drop faults (nft-drop, nft-dropped)",
-            "their cases are skipped; the explorer leaves out dropped sends"),
-    Feature("pidfd_getfd", "pidfd_getfd()", "Linux 5.6 or later", "the sockopt checks (the explorer's socket options)",
-            "their cases are skipped; the explorer leaves out socket options"),
-    Feature("proc_syscall", "/proc/PID/syscall", "CONFIG_HAVE_ARCH_TRACEHOOK", "blocked-in and waiting",
-            "their cases are skipped; the explorer leaves out what a program waits in"),
-    Feature("userns", "user namespaces", "CONFIG_USER_NS (and no AppArmor restriction)",
-            "runs without root", "a user who is not root cannot run the suite (exit 4)"),
-)
+# The features the suite asks of a kernel, a row each (features.json, data: make doctor prints them).
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "features.json")) as _table:
+    FEATURES = tuple(Feature(**row) for row in json.load(_table))
 BY_NAME = {f.name: f for f in FEATURES}
 ESSENTIAL = ("netns", "mountns", "veth")
 KERNEL_FORWARDING = "kernel multicast routing (smcrouted)"
