@@ -722,8 +722,9 @@ def test_a_signalled_run_kills_what_its_descendants_fork_while_being_killed():
 
 
 def test_a_tree_read_from_the_children_files_is_the_tree_a_scan_of_every_process_finds():
-    """descendants() reads each process's children files (a thread's children: here a child forked by a
-    second thread, still alive: a thread's children go to another thread when it ends) when the kernel has them; the scan of every process's stat is its fallback."""
+    """descendants() reads each process's children files when the kernel has them (a thread's children:
+    here a child forked by a second thread, still alive, for a thread's children go to another thread
+    when it ends); the scan of every process's stat is its fallback."""
     if not procfs.HAS_CHILDREN_FILES:
         pytest.skip("the kernel has no /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN): only the scan is used")
     script = ("import subprocess, threading, time\n"

@@ -21,15 +21,23 @@ TCP_STATES = {name: "%02X" % code for code, name in enumerate(TCP_STATE_NAMES, 1
 STATE_NAMES = {code: name for name, code in TCP_STATES.items()}
 
 
-def read_small(path):
-    """The bytes of a small /proc file (one read), or None when it cannot be read (its process is gone).
-    os.open and os.read: a third of the CPU of open() and a text decoder, over every process of the machine."""
+def read_small(path, whole=False):
+    """The bytes of a small /proc file, or None when it cannot be read (its process is gone): one read of
+    4096 bytes (a stat, the head of a status), or with WHOLE every read to its end (a list of children,
+    which a cut would leave with half a pid).  os.open and os.read: a third of the CPU of open() and a
+    text decoder, over every process of the machine."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         return None
     try:
-        return os.read(fd, 4096)
+        text = os.read(fd, 4096)
+        while whole and text:
+            more = os.read(fd, 4096)
+            if not more:
+                break
+            text += more
+        return text
     except OSError:
         return None
     finally:
@@ -56,9 +64,18 @@ def is_zombie(pid):
     return process_state(pid) == "Z"
 
 
+def has_ended(pid):
+    """True when PID has ended: gone, or a zombie its parent has not reaped yet."""
+    return process_state(pid) in (None, "Z")
+
+
 def pids():
     """Every pid in /proc now."""
     return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+
+
+# /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN), else descendants() scans every process
+HAS_CHILDREN_FILES = os.path.exists("/proc/self/task/%d/children" % os.getpid())
 
 
 def descendants(root):
@@ -72,7 +89,7 @@ def descendants(root):
         found = _children(todo.pop())
         out.extend(found)
         todo.extend(found)
-    return [pid for pid in out if pid != root]
+    return out
 
 
 def _children(pid):
@@ -83,13 +100,10 @@ def _children(pid):
         return []
     out = []
     for tid in tasks:
-        text = read_small("/proc/%d/task/%s/children" % (pid, tid))
+        text = read_small("/proc/%d/task/%s/children" % (pid, tid), whole=True)
         if text:
             out.extend(int(child) for child in text.split())
     return out
-
-
-HAS_CHILDREN_FILES = os.path.exists("/proc/self/task/%d/children" % os.getpid())
 
 
 def _descendants_scanned(root):

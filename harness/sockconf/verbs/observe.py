@@ -75,7 +75,7 @@ def waiting_call(proc, until):
     """What PROC waits in once settled (before UNTIL), as an observation's (call, size): a call a case
     names, or NOT_WAITING."""
     seen = settled(lambda: procfs.waiting_in(proc.proc.pid), until, SETTLE,
-                   running=lambda: procfs.process_state(proc.proc.pid) not in (None, "Z"))
+                   running=lambda: not procfs.has_ended(proc.proc.pid))
     if seen is None or seen.call not in CALL_NAMES:
         return NOT_WAITING
     return seen.call, seen.size

@@ -79,10 +79,9 @@ def kill_worker(run, step, deadline):
         raise StepFailed("no worker to kill", expected="a worker process", actual="none")
     os.kill(workers[0], signal.SIGKILL)
     run.timeline.add(step.actor, "signal", "SIGKILL to worker %d" % workers[0])
-    state = run.poll(deadline, lambda: None if procfs.process_state(workers[0]) in (None, "Z")
-                     else procfs.process_state(workers[0]))
-    if state is not None:
-        raise StepFailed("worker %d did not end after SIGKILL" % workers[0], expected="ended", actual="state " + state)
+    if run.poll(deadline, lambda: None if procfs.has_ended(workers[0]) else "running") is not None:
+        raise StepFailed("worker %d did not end after SIGKILL" % workers[0], expected="ended",
+                         actual="state %s" % procfs.process_state(workers[0]))
 
 
 @verb("holds", "PEER:peer", "program",
