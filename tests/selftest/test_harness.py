@@ -40,7 +40,9 @@ def results(label):
 
 
 def assert_run_records_follow_their_schema(label):
-    """Every result.json the run LABEL wrote follows run.schema.json (runs write them unchecked)."""
+    """Every result.json the run LABEL wrote follows run.schema.json, and its LABEL.results.json
+    results.schema.json (runs write both unchecked)."""
+    reports_results.read(reports_results.path(label))         # validates
     paths = glob.glob(os.path.join(ROOT, "build", "artifacts", label, "*", "result.json"))
     assert paths, "run %s wrote no result.json" % label
     for path in paths:

@@ -74,15 +74,18 @@ def begin(cfg, members):
         os.environ.update(settings.class_environ(members))
 
 
-def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False, members=()):
+def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False, members=(), cases=None):
     """Run pytest in this process with settings CFG, own the run's lock,
     always sweep at the end.  Without a label a run of IMPL is labelled
     impl-RUNID, so runs at once keep their reports and artifacts apart.
     MEMBERS (Settings with impl and label) make it a class: one pool of workers runs every member's
     cases, each member with its own run id, reports and artifacts.  The plugin deals the runs to the
-    workers (plugin/scheduler.py)."""
+    workers (plugin/scheduler.py).  CASES: those the caller checked in CFG's folders (checked_cases), which
+    the plugin collects without reading them again."""
     import pytest
     from sockconf.reports import junit
+    if cases is not None:
+        settings.CHECKED_CASES[tuple(cfg.case_dirs)] = cases
     begin(cfg, members)
     junit_file = junit.path(cfg.label)
     for label in [cfg.label] + [m.label for m in members]:
@@ -137,7 +140,7 @@ def cmd_run(args):
     if args.workers is None:
         from sockconf.grading.pool import default_jobs
         args.workers = default_jobs(len(members)) if members else XDIST_WORKERS
-    sys.exit(run_suite(cfg, args.pytest, workers_for(len(planned), args.workers), args.last_failed, members))
+    sys.exit(run_suite(cfg, args.pytest, workers_for(len(planned), args.workers), args.last_failed, members, cases))
 
 
 def workers_for(runs_planned, most):

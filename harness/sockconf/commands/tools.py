@@ -3,6 +3,7 @@ the tools; each tool's work is in its own module (tools/, grading/)."""
 import sys
 
 from sockconf.commands import Command
+from sockconf.paths import GRADE_OUT, INTEROP_OUT
 
 
 def mutants_arguments(parser):
@@ -28,16 +29,15 @@ def weights_argument(parser):
 
 
 def grade_arguments(parser):
-    from sockconf.grading.grade import OUT
     sub = parser.add_subparsers(dest="grade_cmd", required=True)
     run = sub.add_parser("run", help="grade the implementations of SUBMISSIONS (make grade)")
-    class_arguments(run, OUT, "only these cases (shell patterns), as CASE= of make conformance")
+    class_arguments(run, GRADE_OUT, "only these cases (shell patterns), as CASE= of make conformance")
     run.add_argument("--shard", help="i/N: grade the i-th of N shares of SUBMISSIONS")
     run.add_argument("--explore", type=int, metavar="N", help="also explore each implementation, N scenarios per program")
     run.add_argument("--seed", type=int, default=1, help="the exploration's seed")
     weights_argument(run)
     merge = sub.add_parser("merge", help="merge the outputs of shares into one (make grade-merge)")
-    merge.add_argument("--out", default=OUT)
+    merge.add_argument("--out", default=GRADE_OUT)
     weights_argument(merge)
     merge.add_argument("shards", nargs="+")
 
@@ -48,10 +48,9 @@ def cmd_grade(args):
 
 
 def interop_arguments(parser):
-    from sockconf.grading.interop import OUT
     sub = parser.add_subparsers(dest="interop_cmd", required=True)
     run = sub.add_parser("run", help="every client against every server of SUBMISSIONS and the reference (make interop)")
-    class_arguments(run, OUT, "only these of the paired cases (shell patterns of case names)")
+    class_arguments(run, INTEROP_OUT, "only these of the paired cases (shell patterns of case names)")
 
 
 def cmd_interop(args):
