@@ -22,13 +22,14 @@ SANBIN   := build/sanitize/bin
 .DEFAULT_GOAL := all
 
 LAUNCHER := build/launch/sockconf-launch
+FORKWORKER := build/launch/sockconf-forkworker
 FORWARDER := build/launch/sockconf-mforward
 TOPO     := build/launch/sockconf-topo
 TOPO_SRC := src/topo/topo.c src/topo/rtmsg.c src/topo/rtmsg.h src/topo/talk.c src/topo/talk.h src/topo/links.c src/topo/links.h
 FRAME    := src/forward/frame.c src/forward/frame.h
 PYC      := build/harness-bytecode.stamp
 
-all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS)) $(LAUNCHER) $(FORWARDER) $(TOPO) $(PYC)
+all: $(addprefix $(BIN)/,$(PROGRAMS)) $(addprefix build/bench/bin/,$(BENCHTOOLS)) $(LAUNCHER) $(FORKWORKER) $(FORWARDER) $(TOPO) $(PYC)
 
 # The harness's bytecode, written once: every process the harness starts (a run's workers, sub-runs) would
 # otherwise compile what it imports anew where PYTHONDONTWRITEBYTECODE is set (about 60 ms of CPU each).
@@ -39,6 +40,10 @@ $(PYC): $(shell find harness/sockconf -name '*.py')
 
 # The harness's one launcher of programs under test (harness/sockconf/hosts/sandbox.py).
 $(LAUNCHER): src/launch/launch.c | build/launch
+	$(CC) $(CFLAGS) -o $@ $<
+
+# What a run's pytest-xdist workers are started with: a fork of the warm harness (harness/sockconf/hosts/forkserver.py).
+$(FORKWORKER): src/launch/forkworker.c | build/launch
 	$(CC) $(CFLAGS) -o $@ $<
 
 # The multicast forwarder of a routed topology where the kernel has no multicast routing

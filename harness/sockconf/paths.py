@@ -14,6 +14,7 @@ TOPO_DIR = os.path.join(ROOT, "netns")
 REFERENCE = os.path.join(BUILD, "bin")
 LAUNCHER = os.path.join(BUILD, "launch", "sockconf-launch")   # starts every program under test (src/launch)
 TOPOLOGY_BUILDER = os.path.join(BUILD, "launch", "sockconf-topo")   # a topology in one exec (src/topo)
+FORKWORKER = os.path.join(BUILD, "launch", "sockconf-forkworker")   # a run's xdist workers, forked (hosts/forkserver.py)
 FORWARDER = os.path.join(BUILD, "launch", "sockconf-mforward")  # multicast forwarding without the kernel's (src/forward)
 # `python3 -m sockconf` with harness/ on the path (sockconf/__main__.py puts it in PYTHONPATH for children).
 SELF = [sys.executable, "-m", "sockconf"]

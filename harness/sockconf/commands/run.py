@@ -94,7 +94,11 @@ def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False, members=(
     # pytest's cache (for LF=1: --lf) lives in build/, one per IMPL folder: what failed for another
     # implementation is not rerun, and runs of different implementations at once do not mix their records.
     # The plugin is registered by name (no rootdir conftest); suite.py holds the one test function.
-    argv = ["-p", "sockconf.plugin", "--noconftest", os.path.join(HARNESS, "sockconf", "plugin", "suite.py"),
+    # Only the plugins the suite uses are loaded, by name: xdist's and its own.  Others installed on the machine
+    # (Hypothesis's, a user's pytest-randomly) stay out of its verdicts, and looking them all up took 30 ms of
+    # CPU in every process of a run, controller and workers (which take over the environment).
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    argv = ["-p", "xdist.plugin", "-p", "sockconf.plugin", "--noconftest", os.path.join(HARNESS, "sockconf", "plugin", "suite.py"),
             "-o", "cache_dir=" + os.path.join(ROOT, "build", "pytest-cache", "class-" + cfg.label if members
                                               else cache_key(cfg.impl)),
             "-q", "-rfE", "-n", str(workers), "--junitxml", junit_file,

@@ -16,7 +16,8 @@ import pytest
 from sockconf.plugin.scheduler import PoolScheduling
 from sockconf.reports import blame, results
 from sockconf.reports import summary
-from sockconf.hosts import ownership
+from sockconf.hosts import forkserver, ownership
+from sockconf.hosts.netns import STATE_DIR
 from sockconf import settings
 from sockconf.catalogue import PROGRAMS
 import sockconf.verbs  # noqa: F401  (registers the verbs that cases are checked against)
@@ -34,6 +35,7 @@ TOPOLOGIES = sorted(name[:-len(".topo")] for name in os.listdir(TOPO_DIR) if nam
 OWNED_RUN = pytest.StashKey[str]()       # the run id, when pytest itself owns the run
 ROWS = pytest.StashKey[list]()           # a row per case run (plugin.row), in the controller
 STARTED = pytest.StashKey[float]()       # when the run began (time.monotonic)
+FORK_SERVER = pytest.StashKey[forkserver.Server]()    # the server the workers are forked from (hosts/forkserver.py)
 
 
 def _sigterm_to_interrupt(signum, frame):
@@ -60,9 +62,33 @@ def pytest_configure(config):
         settings.current.cache_clear()
         settings.members.cache_clear()
         config.stash[OWNED_RUN] = rid
+    fork_workers(config)              # first: the workers' copy holds none of the controller's rows
     config.stash[ROWS] = []
     config.stash[STARTED] = time.monotonic()
     _CONFIG.append(config)
+
+
+def fork_workers(config):
+    """Where xdist would start its workers as new interpreters (-n N), fork them instead from a server
+    forked now, while this process has pytest, the harness and the cases loaded and no thread yet
+    (xdist starts its workers at the session's start): hosts/forkserver.py.  The server ends with pytest."""
+    specs = config.getoption("tx", None) or []
+    if not specs or any(spec != "popen" for spec in specs):
+        return
+    server = forkserver.start(os.path.join(STATE_DIR, os.environ["SOCKCONF_RUN"]))
+    if server:
+        config.option.tx = [server.spec()] * len(specs)
+        config.stash[FORK_SERVER] = server
+        config.add_cleanup(server.stop)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    """The workers are done (xdist's session has ended them): the fork server ends before the summary
+    measures the run's CPU, which counts the workers only once the server that reaped them is reaped."""
+    server = session.config.stash.get(FORK_SERVER, None)
+    if server:
+        server.stop()
 
 
 def pytest_xdist_make_scheduler(config, log):
