@@ -98,10 +98,12 @@ def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False, members=(
     # (Hypothesis's, a user's pytest-randomly) stay out of its verdicts, and looking them all up took 30 ms of
     # CPU in every process of a run, controller and workers (which take over the environment).
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    # --assert=plain: the suite's failures are its own reports, not assert statements; rewriting suite.py
+    # anew in every process (PYTHONDONTWRITEBYTECODE keeps pytest from caching it) is spared.
     argv = ["-p", "xdist.plugin", "-p", "sockconf.plugin", "--noconftest", os.path.join(HARNESS, "sockconf", "plugin", "suite.py"),
             "-o", "cache_dir=" + os.path.join(ROOT, "build", "pytest-cache", "class-" + cfg.label if members
                                               else cache_key(cfg.impl)),
-            "-q", "-rfE", "-n", str(workers), "--junitxml", junit_file,
+            "-q", "-rfE", "--assert=plain", "-n", str(workers), "--junitxml", junit_file,
             "-o", "junit_family=xunit2", "--rootdir", HARNESS] + (["--lf"] if last_failed else []) + list(extra)
     signal.signal(signal.SIGTERM, ownership.terminate_run)
     try:
