@@ -11,7 +11,7 @@ import threading
 import pytest
 
 from test_harness import ROOT, host_state, results, run, unchanged
-from sockconf.hosts import kernel, netns, ownership
+from sockconf.hosts import kernel, netns, ownership, rtlink
 from sockconf.hosts.topology import Topology
 from sockconf.language.topofile import parse_spec
 from sockconf.reports import results as results_json
@@ -210,3 +210,18 @@ def test_a_topology_the_kernel_refuses_is_an_error_blamed_on_no_program(tmp_path
     assert "tcpclient      ok     1 not run (harness error)" in proc.stdout, proc.stdout
     assert "FAILED" not in proc.stdout.split("sockconf summary")[1] and "Traceback" not in proc.stdout
     assert results_json.score([record], "spec") == "0/0"
+
+
+def test_the_probes_see_what_the_kernel_answers():
+    """The probe makes its veth pair and bridge over rtnetlink (hosts/rtlink.py), so it is checked against
+    the kernel's own answers: a veth pair makes both ends; a bridge made twice, or a kind the kernel does
+    not know, is refused with the kernel's error; a probe that breaks counts as the feature absent."""
+    def links():
+        made = (rtlink.new_link("sc-a", "veth", peer="sc-b"), rtlink.new_link("sc-br", "bridge"),
+                rtlink.new_link("sc-br", "bridge"), rtlink.new_link("sc-x", "no-such-kind"))
+        return made, sorted(name for _, name in socket.if_nameindex() if name.startswith("sc-"))
+    (made, names), no_netns = kernel.in_throwaway_netns(links)
+    assert not no_netns and names == ["sc-a", "sc-b", "sc-br"], (made, names)
+    assert made[:2] == (None, None) and made[2] == "RTM_NEWLINK (bridge): File exists", made
+    assert made[3] == "RTM_NEWLINK (no-such-kind): Operation not supported", made
+    assert kernel.in_throwaway_netns(lambda: 1 / 0) == ("ZeroDivisionError: division by zero", None)

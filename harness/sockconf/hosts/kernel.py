@@ -20,7 +20,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 
-from sockconf.hosts import rootless
+from sockconf.hosts import rootless, rtlink
 from sockconf.hosts.netns import CLONE_NEWNET
 from sockconf.hosts.sockopts import SYS_PIDFD_GETFD
 
@@ -100,7 +100,7 @@ def skip_reason(lacking):
 
 
 # --- the probes: each returns None (present) or what it saw -------------------------------------------
-def _in_throwaway_netns(func):
+def in_throwaway_netns(func):
     """FUNC() in a thread that has entered a new network namespace of its own (gone when the thread
     ends); what it returns, or why the namespace could not be made."""
     result = {}
@@ -162,8 +162,7 @@ def _probe_nftables():
 
 def _probes_in_netns():
     """Every probe that needs a network namespace: {name: None or what it saw}."""
-    return {"veth": _command(["ip", "link", "add", "sc-probe0", "type", "veth", "peer", "name", "sc-probe1"]),
-            "bridge": _command(["ip", "link", "add", "sc-probe-br", "type", "bridge"]),
+    return {"veth": rtlink.new_link("sc-probe0", "veth", peer="sc-probe1"), "bridge": rtlink.new_link("sc-probe-br", "bridge"),
             "mroute": _probe_mroute(), "packet": _probe_packet(), "nftables": _probe_nftables()}
 
 
@@ -213,7 +212,7 @@ def _probe_mountns():
 
 def probe_kernel():
     """Try every feature: {name: why absent} of those that are not there."""
-    seen, no_netns = _in_throwaway_netns(_probes_in_netns)
+    seen, no_netns = in_throwaway_netns(_probes_in_netns)
     if no_netns:
         seen = {"netns": seen}
         seen.update({n: "no network namespace to try it in" for n in ("veth", "bridge", "mroute", "packet", "nftables")})
