@@ -80,11 +80,13 @@ def test_a_worker_killed_by_a_signal_ends_its_stand_in_by_the_same(server):
 
 
 def test_sigterm_to_a_stand_in_reaches_its_worker(server):
-    """The worker gets it (an xdist worker unwinds its case on SIGTERM), and the stand-in ends as it does."""
+    """The worker gets it (an xdist worker unwinds its case on SIGTERM), and the stand-in ends as it does.
+    (The worker naps in short sleeps: a signal that comes between Python's check for signals and the
+    sleep's system call waits for the sleep's end.)"""
     proc, _ = started(server, "import signal, sys, time\n"
                               "signal.signal(signal.SIGTERM, lambda *a: (print('unwound', flush=True), sys.exit(3)))\n"
                               "print('up', flush=True)\n"
-                              "time.sleep(60)")
+                              "for _ in range(6000): time.sleep(0.01)")
     proc.send_signal(signal.SIGTERM)
     assert (proc.wait(timeout=20), proc.stdout.read()) == (3, "unwound\n")
 
