@@ -5,6 +5,7 @@ kernel (and through smcrouted where the kernel has multicast routing), the forwa
 nothing but its group, and a harness fault recorded as an error blamed on no program."""
 import os
 import socket
+import subprocess
 import tempfile
 import threading
 
@@ -225,3 +226,13 @@ def test_the_probes_see_what_the_kernel_answers():
     assert made[:2] == (None, None) and made[2] == "RTM_NEWLINK (bridge): File exists", made
     assert made[3] == "RTM_NEWLINK (no-such-kind): Operation not supported", made
     assert kernel.in_throwaway_netns(lambda: 1 / 0) == ("ZeroDivisionError: division by zero", None)
+
+
+def test_the_nftables_probe_leaves_no_table():
+    """Its table is made and deleted in one transaction: none is left where it ran (a probe called outside
+    a throwaway namespace once left `table inet sockconf_probe` in the host's)."""
+    def probe_then_tables():
+        return kernel._probe_nftables(), subprocess.run(["nft", "list", "tables"], capture_output=True, text=True,
+                                                         timeout=20).stdout
+    (seen, tables), no_netns = kernel.in_throwaway_netns(probe_then_tables)
+    assert not no_netns and seen is None and "sockconf_probe" not in tables, (seen, tables)

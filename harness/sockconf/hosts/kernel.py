@@ -150,8 +150,10 @@ def _probe_packet():
     return None
 
 
+# One transaction that makes the table, its chain and rule, and deletes it again: the kernel checks all of it,
+# and nothing is left in whichever namespace the probe runs.
 NFT_PROBE = ("table inet sockconf_probe {\n chain c {\n  type filter hook input priority 0;\n"
-             "  ip daddr 198.18.0.1 counter drop\n }\n}\n")
+             "  ip daddr 198.18.0.1 counter drop\n }\n}\ndelete table inet sockconf_probe\n")
 
 
 def _probe_nftables():
