@@ -32,7 +32,8 @@ from sockconf.usage import die
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")     # a label names files under build/
 
 # The cases `sockconf run` checked before it started pytest in this same process (commands/run.py), by
-# their folders: the plugin collects them without reading every case file again.  A worker reads them.
+# their folders: the plugin collects them without reading every case file again (a forked worker inherits
+# them; a worker started as a new interpreter reads them).
 CHECKED_CASES = {}
 
 

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import time
 
-from sockconf.paths import GRADE_OUT, REPORTS, SELF
+from sockconf.paths import REPORTS, SELF
 from sockconf import usage
 from sockconf.verdicts import COUNTED_SCOPES, Verdict
 
@@ -34,7 +34,6 @@ import sockconf.verbs  # noqa: F401  (registers the verbs that cases are checked
 from sockconf.language.cases import CaseErrors, load_all
 from sockconf.language.variants import selected, variant_id
 
-OUT = GRADE_OUT
 die = functools.partial(usage.die, command="grade")
 EXPLORE_BOUND = 900.0          # seconds one submission's exploration may take
 

@@ -27,13 +27,12 @@ from sockconf.grading import grade
 from sockconf.grading import pool
 from sockconf.language.cases import CaseErrors, load_all
 from sockconf.language.variants import selected
-from sockconf.paths import INTEROP_OUT, REFERENCE, shown
+from sockconf.paths import REFERENCE, shown
 from sockconf.reports import pages
 from sockconf.reports import results
 from sockconf import usage
 from sockconf.verdicts import SCOPES, WORST_FIRST, Verdict
 
-OUT = INTEROP_OUT
 die = functools.partial(usage.die, command="interop")
 REFERENCE_NAME = "reference"
 SCHEMA = os.path.join(os.path.dirname(results.SCHEMA), "interop.schema.json")

@@ -2,8 +2,8 @@
 harness and the checked cases loaded already, instead of being a new interpreter that imports and reads
 them all (about 0.3 s of CPU a worker; a lone run of the suite starts six).
 
-start() forks the server from the controller before pytest starts, while the controller has no other
-thread.  tx() is the `--tx` spec whose "python" is sockconf-forkworker (src/launch/forkworker.c): execnet
+start() forks the server from the controller, at the plugin's pytest_configure, while the controller has
+no other thread.  spec() is the `--tx` spec whose "python" is sockconf-forkworker (src/launch/forkworker.c): execnet
 starts it with the worker's pipes; it passes them and execnet's bootstrap code over the server's socket;
 the server forks a worker that runs the code on those pipes and tells the stand-in its pid and, once it
 has ended, its wait status, which the stand-in ends with.  A stand-in that is killed closes its socket:
