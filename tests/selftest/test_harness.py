@@ -744,3 +744,32 @@ def test_a_tree_read_from_the_children_files_is_the_tree_a_scan_of_every_process
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+
+
+def _kthreadd_children():
+    """The kernel's threads as this test reads them: pid 2 and its children, when pid 2 has PF_KTHREAD."""
+    fields = procfs.read_small("/proc/2/stat").rsplit(b")", 1)[1].split()
+    if not int(fields[6]) & procfs.PF_KTHREAD:
+        return set()
+    return {2} | {int(p) for p in procfs.read_small("/proc/2/task/2/children", whole=True).split()}
+
+
+def test_a_scan_of_every_process_leaves_out_the_kernels_threads_and_nothing_else():
+    """pids() skips kthreadd and its children: reading each kernel thread's status was nine tenths of a
+    scan of uids.  A process that names itself kthreadd is still listed."""
+    if not procfs.HAS_CHILDREN_FILES or not _kthreadd_children():
+        pytest.skip("pid 2 is not the kernel's kthreadd here, or the kernel has no children files: nothing is skipped")
+    script = "import ctypes, time; ctypes.CDLL(None).prctl(15, b'kthreadd', 0, 0, 0); time.sleep(30)"
+    proc = subprocess.Popen(["/usr/bin/python3", "-c", script], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        while procfs.read_small("/proc/%d/comm" % proc.pid) != b"kthreadd\n" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        before = _kthreadd_children()
+        listed = set(procfs.pids())
+        after = _kthreadd_children()
+        assert not listed & before & after, "kernel threads listed: %s" % sorted(listed & before & after)
+        assert {proc.pid, os.getpid()} <= listed
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)

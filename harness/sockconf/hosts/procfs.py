@@ -70,12 +70,30 @@ def has_ended(pid):
 
 
 def pids():
-    """Every pid in /proc now."""
-    return [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    """Every process's pid in /proc now, the kernel's own threads apart: no program or tool of a run is
+    one, and on a machine at rest they are nine in ten of its processes, each read in every scan."""
+    kernel = kernel_threads()
+    return [pid for pid in (int(entry) for entry in os.listdir("/proc") if entry.isdigit()) if pid not in kernel]
 
 
 # /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN), else descendants() scans every process
 HAS_CHILDREN_FILES = os.path.exists("/proc/self/task/%d/children" % os.getpid())
+KTHREADD = 2                 # the kernel's creator of threads, in the machine's own pid namespace
+PF_KTHREAD = 0x00200000      # <linux/sched.h>: in the flags of /proc/PID/stat, a kernel thread's mark
+
+
+def kernel_threads():
+    """kthreadd and its children (the kernel's threads, and the helpers it starts), when pid 2 is kthreadd:
+    PF_KTHREAD, which no process can set, in its flags.  Empty where that cannot be told (a pid namespace
+    of its own, a kernel without children files): then every process is read, as before."""
+    text = read_small("/proc/%d/stat" % KTHREADD) if HAS_CHILDREN_FILES else None
+    try:
+        if not int(text.rsplit(b")", 1)[1].split()[6]) & PF_KTHREAD:
+            return frozenset()
+    except (AttributeError, IndexError, ValueError):
+        return frozenset()
+    found = read_small("/proc/%d/task/%d/children" % (KTHREADD, KTHREADD), whole=True) or b""
+    return frozenset([KTHREADD] + [int(child) for child in found.split()])
 
 
 def descendants(root):
