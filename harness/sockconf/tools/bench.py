@@ -1,20 +1,20 @@
 """make bench: speed of the harness, of grading and of the server designs.
 
-Topologies: median set-up plus tear-down of each topology over REPS runs,
-against the targets of the harness issue.  Launch: CPU per start of a program
+Topologies: median set-up plus tear-down of each topology over REPS runs, and
+the CPU of the harness's children in it (sockconf-topo), each against its target.  Launch: CPU per start of a program
 under test through the sandbox's launcher.  Suite: the whole conformance run's
 wall time against its single longest case (target: at most 1.1 times), and
 its CPU per case run by part (each case's result.json records its parts; what
 they do not hold is the workers' start, the controller and the reports;
-target: the harness's own at most 30 ms).
+target: the harness's own at most 25 ms).
 Grading (bench_grade.py): implementations per minute and CPU per
-implementation, 1, 10 and 50 submissions (target: 30 a minute at 50).
+implementation, 1, 10 and 50 submissions (targets at 50: 30 a minute, 4 CPU s each).
 Designs (bench_designs.py): connections per second of each server design.
 One case: `sockconf run --case tcp-echo` from start to exit (target: 0.3 s).
 make check: its wall time by part (CHECK_PARTS in the Makefile; target: 5 minutes).
 Writes build/bench/*.csv and prints tables; exits 1 when a target is missed
-(a topology's median, the launch, the suite's ratio, the CPU per case run, one
-case, grading at 50, make check), after printing every figure.
+(a topology's median or its children's CPU, the launch, the suite's ratio, the CPU
+per case run, one case, grading at 50, make check), after printing every figure.
 """
 import csv
 import glob
@@ -37,10 +37,13 @@ from sockconf.hosts.topology import Topology
 from sockconf.run import cpu
 
 TARGETS_MS = {"pair": 12.0, "lan": 30.0, "routed": 50.0}
+# CPU of the harness's children (sockconf-topo) per set-up plus tear-down; `ip` batches took about 22 ms a pair.
+# A routed topology's is shown, not judged: its forwarder is a daemon of the case, not the topology's building.
+CHILDREN_TARGETS_MS = {"pair": 5.0, "lan": 10.0}
 LAUNCH_TARGET_MS = 3.0      # CPU per start of a program under test (the old chain of ip netns exec, sh, mount,
                             # setpriv and prlimit measured 13 ms here)
 LAUNCHES = 100
-HARNESS_CPU_TARGET_MS = 30.0   # the harness's own CPU per case run, its parts and its share of the rest
+HARNESS_CPU_TARGET_MS = 25.0   # the harness's own CPU per case run, its parts and its share of the rest
 SUITE_RATIO_TARGET = 1.1    # the whole suite's wall time over its longest case
 ONE_CASE = "tcp-echo"       # one case, as someone debugging runs it
 ONE_CASE_REPS = 5
@@ -60,22 +63,31 @@ def bench_topologies(rid):
             if lacking:
                 print("%s: not measured: %s" % (name, kernel.skip_reason(lacking)))
                 continue
-            totals, ups, downs = [], [], []
+            totals, ups, downs, children = [], [], [], []
             for i in range(REPS):
                 topo = Topology(spec, "sc%s-%s%02d" % (rid, name[0], i), tmp)
+                before = children_cpu_ms()
                 t0 = time.monotonic()
                 topo.up()
                 t1 = time.monotonic()
                 topo.down()
                 t2 = time.monotonic()
+                children.append(children_cpu_ms() - before)
                 ups.append(t1 - t0)
                 downs.append(t2 - t1)
                 totals.append(t2 - t0)
             rows.append({"topology": name, "hosts": len(spec.hosts), "up_ms": 1000 * statistics.median(ups),
                          "down_ms": 1000 * statistics.median(downs), "median_ms": 1000 * statistics.median(totals),
                          "min_ms": 1000 * min(totals), "max_ms": 1000 * max(totals),
-                         "target_ms": TARGETS_MS[name]})
+                         "target_ms": TARGETS_MS[name], "children_cpu_ms": statistics.median(children),
+                         "children_target_ms": CHILDREN_TARGETS_MS.get(name)})
     return rows
+
+
+def children_cpu_ms():
+    """CPU ms of this process's reaped children so far (user and system)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return 1000 * (usage.ru_utime + usage.ru_stime)
 
 
 def bench_launch(rid):
@@ -211,15 +223,18 @@ def bench():
         writer.writeheader()
         writer.writerows(rows)
     print("topology set-up + tear-down, median of %d (ms)" % REPS)
-    print("%-8s %5s %8s %8s %8s %8s %8s %8s  %s" % ("topology", "hosts", "up", "down", "median", "min", "max",
-                                                   "target", "verdict"))
+    print("(wall: up, down, their median sum and its min, max; cpu: the children's, sockconf-topo, median)")
+    print("%-8s %5s %8s %8s %8s %8s %8s %8s %8s %8s  %s" % ("topology", "hosts", "up", "down", "median", "min", "max",
+                                                           "target", "cpu", "target", "verdict"))
     failed = False
     for r in rows:
-        ok = r["median_ms"] <= r["target_ms"]
+        cpu_target = r["children_target_ms"]
+        ok = r["median_ms"] <= r["target_ms"] and (cpu_target is None or r["children_cpu_ms"] <= cpu_target)
         failed |= not ok
-        print("%-8s %5d %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f  %s" % (
+        print("%-8s %5d %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f %8s  %s" % (
             r["topology"], r["hosts"], r["up_ms"], r["down_ms"], r["median_ms"], r["min_ms"], r["max_ms"],
-            r["target_ms"], "ok" if ok else "OVER TARGET"))
+            r["target_ms"], r["children_cpu_ms"], "-" if cpu_target is None else "%.1f" % cpu_target,
+            "ok" if ok else "OVER TARGET"))
     with ownership.owned_run() as rid:
         launch_ms = bench_launch(rid)
     failed |= launch_ms > LAUNCH_TARGET_MS
@@ -243,7 +258,7 @@ def bench():
     with open(os.path.join(OUT, "one-case.csv"), "w") as f:
         f.write("case,wall_s\n%s,%.3f\n" % (ONE_CASE, one_case))
     from sockconf.tools import bench_grade
-    failed |= bench_grade.main(OUT)[-1]["per_minute"] < bench_grade.TARGET_PER_MINUTE
+    failed |= not bench_grade.met(bench_grade.main(OUT)[-1])
     print("\nserver designs, connections per second:")
     from sockconf.tools import bench_designs
     with ownership.owned_run() as rid:
