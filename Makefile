@@ -140,10 +140,16 @@ check-suites: all sanitize
 # The harness's own promises: CASE=, IMPL=, unrunnable programs, signals.  Four tests at once (they mostly
 # wait; the users of a grading fixture share a worker, so it is made once: tests/selftest/conftest.py; the
 # host-state checks count only what ended runs left), then the checks timed against signals or watching a
-# sweep (marker alone), one at a time.
+# sweep (marker alone), one at a time.  Their tmp_path folders are in a folder of this run's own, removed at
+# its end, also on Ctrl-C or SIGTERM (pytest's own clean-up left a folder per worker and run in
+# /tmp/pytest-of-USER); outside the project, as a learner's own files are (a case file there is shown by its
+# whole path).
 selftest: all
-	PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -q -p no:cacheprovider -n 4 --dist loadgroup -m 'not alone' tests/selftest
-	PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -q -p no:cacheprovider -m alone tests/selftest
+	@tmp=$$(mktemp -d /tmp/sockconf-selftest.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && trap 'exit 130' INT && \
+	  trap 'exit 143' TERM && set -x && \
+	  PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -q -p no:cacheprovider -n 4 --dist loadgroup -m 'not alone' \
+	    --basetemp="$$tmp/parallel" tests/selftest && \
+	  PYTHONPATH=$(CURDIR)/harness $(PYTHON) -m pytest -q -p no:cacheprovider -m alone --basetemp="$$tmp/alone" tests/selftest
 
 # Every mutant in tests/mutants/mutants.list must be rejected by the suite.
 mutants: all

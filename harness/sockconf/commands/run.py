@@ -104,7 +104,11 @@ def run_suite(cfg, extra=(), workers=XDIST_WORKERS, last_failed=False, members=(
             "-o", "cache_dir=" + os.path.join(ROOT, "build", "pytest-cache", "class-" + cfg.label if members
                                               else cache_key(cfg.impl)),
             "-q", "-rfE", "--assert=plain", "-n", str(workers), "--junitxml", junit_file,
-            "-o", "junit_family=xunit2", "--rootdir", HARNESS] + (["--lf"] if last_failed else []) + list(extra)
+            "-o", "junit_family=xunit2", "--rootdir", HARNESS,
+            # xdist makes pytest's base folder of temporary paths for its workers' sake (the suite uses none):
+            # in the run's own state folder, which the run's end removes, not one more in /tmp/pytest-of-USER
+            "--basetemp", os.path.join(sandbox.run_state_dir(cfg.run), "pytest")] + (
+                ["--lf"] if last_failed else []) + list(extra)
     signal.signal(signal.SIGTERM, ownership.terminate_run)
     try:
         status = pytest.main(argv)
