@@ -370,6 +370,19 @@ def test_signalled_class_leaves_nothing_behind(tmp_path):
                               "--label", "self-class-interrupt"], 2.0, signal.SIGTERM)
 
 
+def test_a_run_leaves_nothing_in_its_temporary_folder(tmp_path):
+    """A run of two workers writes nothing it leaves in TMPDIR: pytest's base folder of temporary paths,
+    which xdist makes for its workers, is in the run's own state folder (it was one more /tmp/pytest-of-USER
+    folder a run)."""
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.run(SOCKCONF + ["run", "--case", "tcp-echo udp-echo-address", "--workers", "2",
+                                      "--label", "self-tmpdir"], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    left = sorted(os.path.relpath(os.path.join(top, name), tmp_path)
+                  for top, dirs, files in os.walk(tmp_path) for name in dirs + files)
+    assert not left, "left in TMPDIR: %s" % left
+
+
 @pytest.mark.alone          # another self-check's run would sweep the killed run first
 def test_killed_run_is_swept_by_the_next():
     before = our_namespaces()
