@@ -46,6 +46,8 @@
 #define MAX_WORDS 16
 #define NAME_LEN 64                             /* a namespace's name, its NUL included */
 
+#define MTU_MIN 68          /* the least IPv4 allows (RFC 791); below it the kernel turns IPv4 off */
+#define MTU_MAX 65535
 static char created[MAX_NETNS][NAME_LEN];   /* the namespaces this run made, removed on failure */
 static int created_count;
 static int root_fd = -1;                        /* the namespace sockconf-topo started in */
@@ -179,6 +181,19 @@ static void add_veth(char **word, int count)
     close(fd2);
 }
 
+/* The MTU of mtu=N: a whole number an IPv4 interface can have (68 to 65535), or exit 2. */
+static uint32_t mtu_of(const char *link, const char *text)
+{
+    char *end;
+    unsigned long mtu;
+
+    errno = 0;
+    mtu = strtoul(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || *end || errno || mtu < MTU_MIN || mtu > MTU_MAX)
+        fail(2, "link %s: mtu=%s: expected a whole number from %d to %d", link, text, MTU_MIN, MTU_MAX);
+    return (uint32_t)mtu;
+}
+
 static void set_link(char **word, int count)
 {
     char buf[RTMSG_BUFFER], what[128];
@@ -187,7 +202,7 @@ static void set_link(char **word, int count)
 
     for (int i = 2; i < count; i++) {
         if (!strncmp(word[i], "mtu=", 4))
-            mtu = (uint32_t)strtoul(word[i] + 4, NULL, 10);
+            mtu = mtu_of(word[1], word[i] + 4);
         else if (!strncmp(word[i], "master=", 7))
             master = index_of(word[i] + 7);
         else if (!strcmp(word[i], "up"))

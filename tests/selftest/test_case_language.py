@@ -218,6 +218,15 @@ def test_a_topology_naming_an_undeclared_host_is_refused(tmp_path):
     assert "host 'bb' is not declared" in proc.stderr, proc.stderr
 
 
+@pytest.mark.parametrize("mtu", ["10", "1500x", "70000"])
+def test_a_topology_with_an_mtu_no_ipv4_interface_can_have_is_refused(tmp_path, mtu):
+    (tmp_path / "duo.topo").write_text("host a\nhost b\nlink a eth0 198.18.0.1/24  b eth0 198.18.0.2/24\nmtu %s\n"
+                                       % mtu)
+    proc = check(tmp_path, HEADER.replace("topology pair", "topology duo") + GOOD_STEPS + TRANSCRIPT)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "duo.topo:4: mtu: expected a whole number from 68 to 65535" in proc.stderr, proc.stderr
+
+
 @pytest.mark.parametrize("expected, actual, matches", [
     ("client - recv() error: %{any}\n", "client - recv() error: Success\n", True),
     ("client - recv() error: %{any}\n", "client - recv() error: \n", True),

@@ -46,7 +46,10 @@ def test_a_request_refused_half_way_leaves_no_namespace_and_names_the_request(pr
 def test_a_bad_plan_is_refused_with_exit_2_and_leaves_nothing(prefix):
     for plan, said in (("frob x\n", "line 1: unknown request frob"),
                        ("netns {p}a\nin {p}a\nroute 198.18.2.0/24 to x\n", "line 3: route: expected"),
-                       ("netns {p}a\nin {p}a\naddr lo 198.18.300.1/24\n", "expected A.B.C.D/N")):
+                       ("netns {p}a\nin {p}a\naddr lo 198.18.300.1/24\n", "expected A.B.C.D/N"),
+                       ("netns {p}a\nin {p}a\nlink lo mtu=10\n", "line 3: link lo: mtu=10: expected a whole number"),
+                       ("netns {p}a\nin {p}a\nlink lo mtu=15OO up\n", "mtu=15OO: expected"),
+                       ("netns {p}a\nin {p}a\nlink lo mtu=65536\n", "mtu=65536: expected")):
         proc = build(plan.format(p=prefix))
         assert proc.returncode == 2 and said in proc.stderr, (plan, proc.stderr)
         assert ours(prefix) == []

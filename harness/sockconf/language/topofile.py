@@ -13,6 +13,7 @@ LAB_NET = (0xC6120000, 0xFFFE0000)
 # listings hard-code: a /32 on a host's interface (word `tutorial-address`),
 # never a route, so nothing is ever sent to it.
 TUTORIAL_ADDRESS = "203.106.93.94"
+MTU_MIN, MTU_MAX = 68, 65535     # word `mtu`: what an IPv4 interface can have (as sockconf-topo checks)
 
 
 class TopologyError(Exception):
@@ -158,6 +159,8 @@ def _parse_line(spec, words):
     elif kind == "tutorial-address":
         spec.tutorial.append((args[0], args[1]))
     elif kind == "mtu":
+        if not args[0].isdigit() or not MTU_MIN <= int(args[0]) <= MTU_MAX:
+            raise ValueError("mtu: expected a whole number from %d to %d" % (MTU_MIN, MTU_MAX))
         spec.mtu = int(args[0])
     elif kind == "name":
         spec.names[args[0]] = args[1]
