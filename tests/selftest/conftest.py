@@ -3,6 +3,7 @@ suite, and folders of submissions whose verdicts are known."""
 import os
 import random
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -20,6 +21,13 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes a minute or more; started first, so the others fill the workers beside it")
     config.addinivalue_line("markers", "alone: timed against signals, or watching what a sweep removes: make check runs these after the others, "
                                        "one at a time, on an otherwise idle machine")
+    signal.signal(signal.SIGTERM, interrupted)
+
+
+def interrupted(signum, frame):
+    """SIGTERM (a CI job's timeout, a supervisor) unwinds as Ctrl-C does: pytest tears the fixtures down, so
+    unprivileged_user deletes its user.  Its default action ended the process with the user still there."""
+    raise KeyboardInterrupt("signal %d" % signum)
 
 
 @pytest.fixture

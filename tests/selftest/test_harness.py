@@ -10,6 +10,7 @@ import glob
 import os
 import random
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -246,6 +247,44 @@ def test_a_user_who_is_not_root_gets_the_same_verdicts(unprivileged_user):
     for key in before:
         assert unchanged({key: before[key]}, {key: after[key]}), "%s changed:\nbefore %s\nafter  %s" % (
             key, before[key], after[key])
+
+
+@pytest.mark.alone          # timed against a signal
+def test_sigterm_to_the_self_checks_deletes_the_unprivileged_user_of_a_test(tmp_path):
+    """A self-check's pytest SIGTERMed (a CI job's timeout) while a test holds unprivileged_user: the fixture
+    still deletes its user and its copy of the suite (conftest.py turns SIGTERM into Ctrl-C's unwinding)."""
+    (tmp_path / "test_holds_a_user.py").write_text("import time\n\ndef test_holds(unprivileged_user):\n"
+                                                   "    print('holds', *unprivileged_user, flush=True)\n"
+                                                   "    time.sleep(60)\n")
+    selftest = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(ROOT, "harness"), selftest]))
+    proc = subprocess.Popen(["/usr/bin/python3", "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "-p", "conftest",
+                             "--rootdir", str(tmp_path), "--basetemp", str(tmp_path / "base"),
+                             str(tmp_path / "test_holds_a_user.py")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env, start_new_session=True)
+    name, tree, said = None, None, ""
+    try:
+        deadline = time.monotonic() + 120
+        while name is None and time.monotonic() < deadline and select.select([proc.stdout], [], [], 1)[0]:
+            line = proc.stdout.readline()
+            said += line
+            if line.startswith("holds "):
+                name, tree = line.split()[1:3]
+            elif not line:
+                break
+        assert name, "the test never held its user: %s" % said
+        proc.send_signal(signal.SIGTERM)
+        said += proc.communicate(timeout=60)[0]
+        assert subprocess.run(["id", name], capture_output=True, timeout=10).returncode != 0, "user %s left: %s" % (
+            name, said)
+        assert not os.path.exists(tree), said
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+        if name:
+            subprocess.run(["userdel", name], capture_output=True, timeout=30)
+            shutil.rmtree(tree, ignore_errors=True)
 
 
 def run_hostile_as(as_user, tree, name):
