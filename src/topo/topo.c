@@ -45,9 +45,9 @@
 #define MAX_NETNS 64
 #define MAX_WORDS 16
 #define NAME_LEN 64                             /* a namespace's name, its NUL included */
-
-#define MTU_MIN 68          /* the least IPv4 allows (RFC 791); below it the kernel turns IPv4 off */
+#define MTU_MIN 68                              /* the least IPv4 allows (RFC 791): below, IPv4 is off */
 #define MTU_MAX 65535
+
 static char created[MAX_NETNS][NAME_LEN];   /* the namespaces this run made, removed on failure */
 static int created_count;
 static int root_fd = -1;                        /* the namespace sockconf-topo started in */

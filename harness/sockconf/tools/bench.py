@@ -101,11 +101,10 @@ def bench_launch(rid):
                 command = box.command(topo.ns("a"), ["/bin/true"])
                 per_batch = []
                 for _ in range(LAUNCHES // 10):
-                    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    before = children_cpu_ms()
                     for _ in range(10):
                         subprocess.run(command, check=True, capture_output=True, timeout=10)
-                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                    per_batch.append(100.0 * (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))
+                    per_batch.append((children_cpu_ms() - before) / 10)
         finally:
             topo.down()
     return statistics.median(per_batch)
